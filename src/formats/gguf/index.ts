@@ -1,0 +1,7 @@
+// GGUF: reader (single and split files), writer (a streaming state machine), value types and constants.
+export * from "./constants.js";
+export * from "./errors.js";
+export * from "./values.js";
+export { parseGgufHeader, alignUp, type GgufHeader, type GgufTensorHeader } from "./parse.js";
+export { openGguf, splitShardPaths, GgufModel, type GgufTensorInfo, type OpenGgufOptions } from "./reader.js";
+export { GgufWriter, writeGguf, type GgufTensorDeclaration, type GgufTensorWithData, type TensorData, type WriteGgufOptions, type GgufWriterOptions } from "./writer.js";

@@ -1,0 +1,3 @@
+// Tiny generated models for tests and the demo: random weights, chosen dimensions, a real tokenizer.
+export * from "./generate.js";
+export * from "./vocab.js";
