@@ -7,7 +7,7 @@ export interface ProgressOptions {
   label: string;
   /** Total units of work, if known. */
   total?: number;
-  /** Unit name for the rate, e.g. "items" or "MB". Defaults to "items". */
+  /** Unit name for the rate, e.g. "items"; "" when formatCount already prints the unit. Defaults to "items". */
   unit?: string;
   /** Where to draw. Defaults to process.stderr. */
   stream?: NodeJS.WriteStream;
@@ -61,7 +61,7 @@ export class Progress {
     const rate = elapsed > 0 ? this.done / elapsed : 0;
     const eta = total !== undefined && rate > 0 ? (total - this.done) / rate : Number.NaN;
     const count = total === undefined ? formatCount(this.done) : `${formatCount(this.done)}/${formatCount(total)}`;
-    const rateText = `${formatCount(Math.round(rate * 10) / 10)} ${unit}/s`;
+    const rateText = `${formatCount(Math.round(rate * 10) / 10)}${unit ? ` ${unit}` : ""}/s`;
     if (this.isTty) {
       const width = 24;
       const fraction = total ? Math.min(1, this.done / total) : 0;

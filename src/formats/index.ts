@@ -5,3 +5,5 @@ export * from "./tensor.js";
 export * from "./random-access.js";
 export * from "./gguf/index.js";
 export * from "./quant/index.js";
+export * from "./describe.js";
+export * from "./open.js";

@@ -4,4 +4,5 @@ export * from "./errors.js";
 export * from "./values.js";
 export { parseGgufHeader, alignUp, type GgufHeader, type GgufTensorHeader } from "./parse.js";
 export { openGguf, splitShardPaths, GgufModel, type GgufTensorInfo, type OpenGgufOptions } from "./reader.js";
+export { ByteSink, encodeGgufHeader } from "./encode.js";
 export { GgufWriter, writeGguf, type GgufTensorDeclaration, type GgufTensorWithData, type TensorData, type WriteGgufOptions, type GgufWriterOptions } from "./writer.js";

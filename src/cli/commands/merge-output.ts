@@ -1,0 +1,27 @@
+// Shared printing for `dusk upscale` and `dusk merge`: the dry-run plan table and the summary of what was written.
+import { formatBytes } from "../../common/index.js";
+import { planRows, type MergeRun } from "../../merge/index.js";
+import { renderTable } from "../table.js";
+
+/** Prints a merge run: the plan for a dry run, else a one-paragraph summary. */
+export function printMergeRun(run: MergeRun, json: boolean): void {
+  const { plan, result } = run;
+  const layerMap = plan.layerMap.map((entry, i) => ({ output: i, model: plan.donors[entry.donor]!.ref, layer: entry.layer }));
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ format: plan.format, layers: plan.layerMap.length, totalBytes: plan.totalBytes, layerMap, tensors: plan.tensors, written: result ?? null }, null, 2)}\n`);
+    return;
+  }
+  if (!result) {
+    process.stdout.write(renderTable([["output tensor", "", "model", "source tensor", "type", "bytes", ""], ...planRows(plan)]));
+    process.stdout.write(`\ndry run: ${plan.layerMap.length} layers, ${plan.tensors.length} tensors, ${formatBytes(plan.totalBytes)} would be written as ${plan.format}; nothing was written\n`);
+    return;
+  }
+  const ranges: string[] = [];
+  for (const entry of layerMap) {
+    const last = ranges.at(-1);
+    const match = last && /^(.*) \[(\d+), (\d+)\)$/.exec(last);
+    if (match && match[1] === entry.model && Number(match[3]) === entry.layer) ranges[ranges.length - 1] = `${entry.model} [${match[2]}, ${entry.layer + 1})`;
+    else ranges.push(`${entry.model} [${entry.layer}, ${entry.layer + 1})`);
+  }
+  process.stdout.write(`wrote ${result.files.join(", ")}\n  ${result.layers} layers = ${ranges.join(" + ")}\n  ${result.tensors} tensors, ${formatBytes(result.bytes)}\n`);
+}
