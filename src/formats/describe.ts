@@ -2,6 +2,8 @@
 // histogram, sizes, context, tokenizer and chat template, from metadata only (no tensor data is read).
 import { GgufValueType, Keys, archKey, metadataArray, metadataNumber, metadataString, valueToJson, type GgufModel } from "./gguf/index.js";
 import type { TensorSource } from "./tensor.js";
+import type { Checkpoint } from "./hf/index.js";
+import type { SafetensorsFile } from "./safetensors/index.js";
 
 /** Count and bytes of the tensors of one type. */
 export interface TypeHistogramEntry {
@@ -71,5 +73,52 @@ export function describeGguf(path: string, model: GgufModel, arrayLimit = 8): Mo
     chatTemplate: template?.type === GgufValueType.STRING ? metadataString(meta, Keys.CHAT_TEMPLATE) : undefined,
     types: typeHistogram(model),
     metadata,
+  };
+}
+
+/** Describes a Hugging Face checkpoint folder or a single .safetensors file. */
+export function describeSafetensors(
+  path: string,
+  opened: { format: "checkpoint"; model: Checkpoint } | { format: "safetensors"; model: SafetensorsFile },
+): ModelDescription {
+  const source: TensorSource = opened.model;
+  const layerNames = new Set(source.tensors.map((t) => /^model\.layers\.(\d+)\./.exec(t.name)?.[1]).filter((x) => x !== undefined));
+  if (opened.format === "safetensors") {
+    const file = opened.model;
+    return {
+      path,
+      format: "safetensors",
+      architecture: undefined,
+      name: undefined,
+      layers: layerNames.size || undefined,
+      parameters: parameterCount(source),
+      tensors: source.tensors.length,
+      fileBytes: file.fileBytes,
+      files: 1,
+      contextLength: undefined,
+      tokenizer: { type: undefined, vocabSize: undefined },
+      chatTemplate: undefined,
+      types: typeHistogram(source),
+      metadata: { ...(file.metadata ?? {}) },
+    };
+  }
+  const checkpoint = opened.model;
+  const config = checkpoint.config as Record<string, unknown>;
+  const architectures = config.architectures as string[] | undefined;
+  return {
+    path,
+    format: "safetensors",
+    architecture: (config.model_type as string | undefined) ?? architectures?.[0],
+    name: architectures?.[0],
+    layers: checkpoint.config.num_hidden_layers,
+    parameters: parameterCount(source),
+    tensors: source.tensors.length,
+    fileBytes: checkpoint.fileBytes,
+    files: checkpoint.weightFiles.length,
+    contextLength: checkpoint.config.max_position_embeddings,
+    tokenizer: { type: checkpoint.tokenizerFiles.includes("tokenizer.json") ? "tokenizer.json" : checkpoint.tokenizerFiles[0], vocabSize: checkpoint.config.vocab_size },
+    chatTemplate: undefined,
+    types: typeHistogram(source),
+    metadata: { config, tokenizerFiles: checkpoint.tokenizerFiles },
   };
 }

@@ -7,3 +7,5 @@ export * from "./gguf/index.js";
 export * from "./quant/index.js";
 export * from "./describe.js";
 export * from "./open.js";
+export * from "./safetensors/index.js";
+export * from "./hf/index.js";

@@ -2,11 +2,16 @@
 // or a Hugging Face checkpoint folder.
 import { stat } from "node:fs/promises";
 import { FileNotFoundError, InvalidArgumentError } from "../common/index.js";
-import { describeGguf, type ModelDescription } from "./describe.js";
+import { describeGguf, describeSafetensors, type ModelDescription } from "./describe.js";
 import { openGguf, type GgufModel } from "./gguf/index.js";
+import { openCheckpoint, type Checkpoint } from "./hf/index.js";
+import { openSafetensors, type SafetensorsFile } from "./safetensors/index.js";
 
-/** An opened model of either format. */
-export type OpenedModel = { format: "gguf"; model: GgufModel };
+/** An opened model of either format: a GGUF file, a checkpoint folder, or one .safetensors file. */
+export type OpenedModel =
+  | { format: "gguf"; model: GgufModel }
+  | { format: "checkpoint"; model: Checkpoint }
+  | { format: "safetensors"; model: SafetensorsFile };
 
 /** Options of {@link inspectModel}. */
 export interface InspectOptions {
@@ -19,9 +24,9 @@ export async function openModel(path: string): Promise<OpenedModel> {
   const info = await stat(path).catch((error: unknown) => {
     throw new FileNotFoundError(path, { hint: "give a .gguf file, a .safetensors file or a checkpoint folder", cause: error });
   });
-  if (info.isDirectory() || path.endsWith(".safetensors")) {
-    throw new InvalidArgumentError(`expected a GGUF file but ${path} is a safetensors checkpoint, which this build cannot open yet`);
-  }
+  if (info.isDirectory()) return { format: "checkpoint", model: await openCheckpoint(path) };
+  if (/\.safetensors$/i.test(path)) return { format: "safetensors", model: await openSafetensors(path) };
+  if (!/\.gguf$/i.test(path) && !info.isFile()) throw new InvalidArgumentError(`expected a model file or checkpoint folder at ${path}`);
   return { format: "gguf", model: await openGguf(path) };
 }
 
@@ -29,7 +34,7 @@ export async function openModel(path: string): Promise<OpenedModel> {
 export async function inspectModel(path: string, { arrayLimit = 8 }: InspectOptions = {}): Promise<ModelDescription> {
   const opened = await openModel(path);
   try {
-    return describeGguf(path, opened.model, arrayLimit);
+    return opened.format === "gguf" ? describeGguf(path, opened.model, arrayLimit) : describeSafetensors(path, opened);
   } finally {
     await opened.model.close();
   }

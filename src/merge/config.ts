@@ -51,7 +51,7 @@ export function parseMergeYaml(text: string): MergeConfig {
     throw new MergeConfigError(`expected valid YAML but got a syntax error: ${(error as Error).message.split("\n")[0]}`);
   }
   if (raw && typeof raw === "object" && "merge_method" in raw) {
-    const method = (raw as { merge_method: unknown }).merge_method;
+    const method = raw.merge_method;
     if (typeof method === "string" && !(SUPPORTED_METHODS as readonly string[]).includes(method)) {
       throw new MergeConfigError(`expected merge_method to be one of ${SUPPORTED_METHODS.join(", ")} but got "${method}"`, "dusk supports mergekit's passthrough (slice stacking, the SOLAR recipe); other methods are planned");
     }

@@ -2,10 +2,10 @@
 // donors into the output (temporary files beside the destination, renamed into place when all are complete).
 import { rename, rm } from "node:fs/promises";
 import { Progress, formatBytes, temporaryPathFor, translateWriteError } from "../common/index.js";
-import { GgufWriter, Keys, gguf, splitPath, type GgufMetadata } from "../formats/index.js";
+import { GgufWriter, Keys, encodeGgufHeader, gguf, metadataString, splitPath, writeCheckpoint, type GgufMetadata, type TensorInfo } from "../formats/index.js";
+import { GGUF_TOKENIZER_FILE, ggufMetadataFromCheckpoint, mergedCheckpointConfig, modelCard, tokenizerOnlyMetadata } from "./checkpoint-output.js";
 import { transformTensor } from "./convert.js";
 import type { OpenDonor } from "./donors.js";
-import { UnsupportedConversionError } from "./errors.js";
 import { mergedGgufMetadata, shardTensors } from "./gguf-output.js";
 import type { MergePlan, TensorStep } from "./plan.js";
 
@@ -19,6 +19,8 @@ export interface ExecuteMergeOptions {
   readonly splitMaxBytes?: number;
   /** `general.name` of the result. */
   readonly name?: string;
+  /** Largest safetensors shard in bytes. Defaults to the input checkpoint's largest shard, else 5 GB. */
+  readonly shardMaxBytes?: number;
   /** Show progress on stderr. Defaults to true. */
   readonly progress?: boolean;
 }
@@ -36,7 +38,8 @@ function stepData(donors: readonly OpenDonor[], step: TensorStep): AsyncIterable
 }
 
 async function writeGgufShards({ plan, donors, output, splitMaxBytes, name, progress = true }: ExecuteMergeOptions): Promise<MergeResult> {
-  const donorMetadata = donors.map((d) => d.gguf?.metadata ?? (new Map() as GgufMetadata));
+  const donorMetadata: GgufMetadata[] = [];
+  for (const donor of donors) donorMetadata.push(donor.gguf?.metadata ?? (donor.checkpoint ? await ggufMetadataFromCheckpoint(donor.checkpoint, donor.donor.ref) : (new Map() as GgufMetadata)));
   const metadata = mergedGgufMetadata({ plan, donorMetadata, ...(name !== undefined ? { name } : {}) });
   const shards = shardTensors(plan.tensors, splitMaxBytes);
   const prefix = output.replace(/\.gguf$/i, "");
@@ -78,8 +81,37 @@ async function writeGgufShards({ plan, donors, output, splitMaxBytes, name, prog
   return { files: finals, bytes: plan.totalBytes, layers: plan.layerMap.length, tensors: plan.tensors.length };
 }
 
+async function writeCheckpointOutput({ plan, donors, output, name, shardMaxBytes, progress = true }: ExecuteMergeOptions): Promise<MergeResult> {
+  const base = donors[plan.layerMap[0]!.donor]!;
+  const config = mergedCheckpointConfig(plan, { ...(base.gguf ? { gguf: base.gguf.metadata } : {}), ...(base.checkpoint ? { checkpoint: base.checkpoint } : {}) });
+  const title = name ?? `${base.gguf ? (metadataString(base.gguf.metadata, Keys.GENERAL_NAME) ?? base.donor.ref) : base.donor.ref} (${plan.layerMap.length}-layer merge)`;
+  const steps = new Map(plan.tensors.map((step) => [step.output, step]));
+  const tensors: TensorInfo[] = plan.tensors.map((step) => ({ name: step.output, type: step.type, shape: step.shape, byteLength: step.bytes }));
+  const bar = new Progress({ label: "merge", total: plan.totalBytes, unit: "", formatCount: formatBytes, silent: !progress });
+  const source = {
+    tensors,
+    async *streamTensor(tensorName: string): AsyncIterable<Uint8Array> {
+      const step = steps.get(tensorName)!;
+      yield* stepData(donors, step);
+      bar.tick(step.bytes);
+    },
+  };
+  const inputShard = base.checkpoint && base.checkpoint.shards.length > 1 ? Math.max(...base.checkpoint.shards.map((s) => s.fileBytes)) : undefined;
+  const maxShardBytes = shardMaxBytes ?? inputShard;
+  const extraFiles: Record<string, string | Uint8Array> = { "README.md": modelCard(plan, title) };
+  if (base.gguf) extraFiles[GGUF_TOKENIZER_FILE] = encodeGgufHeader(3, tokenizerOnlyMetadata(base.gguf.metadata), []);
+  const written = await writeCheckpoint(output, {
+    config,
+    source,
+    ...(maxShardBytes !== undefined ? { maxShardBytes } : {}),
+    ...(base.checkpoint ? { copyFrom: base.checkpoint.folder } : {}),
+    extraFiles,
+  });
+  bar.finish();
+  return { files: written.files.map((file) => `${output}/${file}`), bytes: written.totalSize, layers: plan.layerMap.length, tensors: plan.tensors.length };
+}
+
 /** Executes a merge plan. */
 export async function executeMerge(options: ExecuteMergeOptions): Promise<MergeResult> {
-  if (options.plan.format === "gguf") return writeGgufShards(options);
-  throw new UnsupportedConversionError("safetensors output is not available in this build");
+  return options.plan.format === "gguf" ? writeGgufShards(options) : writeCheckpointOutput(options);
 }

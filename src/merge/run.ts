@@ -19,6 +19,8 @@ export interface MergeRunOptions {
   readonly dryRun?: boolean;
   /** Largest GGUF shard in bytes (split output). Defaults to one file. */
   readonly splitMaxBytes?: number;
+  /** Largest safetensors shard in bytes. Defaults to the input checkpoint's sharding, else 5 GB. */
+  readonly shardMaxBytes?: number;
   /** `general.name` of the result. */
   readonly name?: string;
   /** Resolves references that are not local paths (e.g. Hub ids). Defaults to local paths only. */
@@ -65,6 +67,7 @@ async function runConfig(config: MergeConfig, opened: OpenDonor[], options: Merg
       donors: opened,
       output: options.output,
       ...(options.splitMaxBytes !== undefined ? { splitMaxBytes: options.splitMaxBytes } : {}),
+      ...(options.shardMaxBytes !== undefined ? { shardMaxBytes: options.shardMaxBytes } : {}),
       ...(options.name !== undefined ? { name: options.name } : {}),
       ...(options.progress !== undefined ? { progress: options.progress } : {}),
     });

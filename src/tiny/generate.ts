@@ -2,14 +2,16 @@
 // BF16, Q8_0, Q4_K by dusk's own quantizer) with a real tokenizer (copied from a GGUF vocabulary file when given,
 // else dusk's own small one).
 import { InvalidArgumentError } from "../common/index.js";
-import { llamaTensors, type LlamaConfig } from "../arch/index.js";
-import { gguf, openGguf, quantize, writeGguf, type GgufMetadata, type QuantizableType, metadataArray, GgufValueType } from "../formats/index.js";
+import { llamaTensors, permuteGgufToHf, type LlamaConfig } from "../arch/index.js";
+import { encodeGgufHeader, gguf, openGguf, quantize, writeCheckpoint, writeGguf, type GgufMetadata, type QuantizableType, metadataArray, GgufValueType } from "../formats/index.js";
 import { tinyTokenizerMetadata } from "./vocab.js";
 
 /** Options of {@link makeTinyModel}. */
 export interface TinyModelOptions {
-  /** Output path: a `.gguf` file. */
+  /** Output path: a `.gguf` file, or a folder for a Hugging Face safetensors checkpoint (F32, F16 or BF16). */
   output: string;
+  /** Largest safetensors shard in bytes, for checkpoint output. Defaults to one file. */
+  shardMaxBytes?: number;
   /** Layers. Defaults to 4. */
   layers?: number;
   /** Hidden size. Defaults to 64 (256 for K-quants, whose rows must be multiples of 256). */
@@ -81,6 +83,7 @@ export async function makeTinyModel({
   seed = 1,
   tiedEmbeddings = false,
   name = "dusk-tiny",
+  shardMaxBytes,
 }: TinyModelOptions): Promise<TinyModel> {
   if (hidden % heads !== 0 || heads % kvHeads !== 0 || (hidden / heads) % 2 !== 0) {
     throw new InvalidArgumentError(`expected hidden divisible by heads into an even head size and heads divisible by kvHeads but got hidden ${hidden}, heads ${heads}, kvHeads ${kvHeads}`);
@@ -117,6 +120,49 @@ export async function makeTinyModel({
   if (metadata.get("tokenizer.ggml.tokens")?.type !== GgufValueType.ARRAY) {
     throw new InvalidArgumentError(`expected tokenizer.ggml.tokens in ${vocabFrom ?? "the built-in vocabulary"} but found none`);
   }
-  await writeGguf(output, { metadata, tensors });
+  if (/\.gguf$/i.test(output)) {
+    await writeGguf(output, { metadata, tensors });
+    return { path: output, config, type };
+  }
+  if (type !== "F32" && type !== "F16" && type !== "BF16") {
+    throw new InvalidArgumentError(`expected F32, F16 or BF16 for a safetensors checkpoint but got ${type}`, { hint: "quantized types exist only in GGUF: give an output path ending in .gguf" });
+  }
+  // The same weights as the GGUF would hold, in Hugging Face names and rope layout.
+  const specs = llamaTensors(config);
+  const hfTensors = tensors.map((tensor, i) => {
+    const spec = specs[i]!;
+    const data = spec.permute ? permuteGgufToHf({ bytes: tensor.data, rows: spec.shape[0]!, heads: spec.permute === "q" ? heads : kvHeads }) : tensor.data;
+    return { name: spec.hf, type: tensor.type, shape: spec.shape, byteLength: data.length, data };
+  });
+  const byName = new Map(hfTensors.map((t) => [t.name, t.data]));
+  await writeCheckpoint(output, {
+    config: {
+      architectures: ["LlamaForCausalLM"],
+      model_type: "llama",
+      hidden_size: hidden,
+      intermediate_size: ffn,
+      num_attention_heads: heads,
+      num_key_value_heads: kvHeads,
+      num_hidden_layers: layers,
+      rms_norm_eps: 1e-5,
+      rope_theta: 10000,
+      vocab_size: vocab,
+      max_position_embeddings: context,
+      tie_word_embeddings: tiedEmbeddings,
+      bos_token_id: 1,
+      eos_token_id: 2,
+      torch_dtype: { F32: "float32", F16: "float16", BF16: "bfloat16" }[type],
+    },
+    source: {
+      tensors: hfTensors.map(({ name: tensorName, type: dtype, shape, byteLength }) => ({ name: tensorName, type: dtype, shape, byteLength })),
+      // eslint-disable-next-line @typescript-eslint/require-await
+      async *streamTensor(tensorName: string) {
+        yield byName.get(tensorName)!;
+      },
+    },
+    generationConfig: { bos_token_id: 1, eos_token_id: 2 },
+    ...(shardMaxBytes !== undefined ? { maxShardBytes: shardMaxBytes } : {}),
+    extraFiles: { "tokenizer.gguf": encodeGgufHeader(3, new Map([["general.architecture", gguf.str("llama")], ...tokenizer]), []) },
+  });
   return { path: output, config, type };
 }

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { formatBytes, formatParameterCount } from "../../common/index.js";
 import { inspectModel, type ModelDescription } from "../../formats/index.js";
+import { resolveModel } from "../resolve.js";
 
 function printDescription(d: ModelDescription, showMetadata: boolean): void {
   const lines = [
@@ -34,13 +35,13 @@ export function register(program: Command): void {
   program
     .command("inspect")
     .description("show what a model file holds: architecture, layers, parameters, tensor types, tokenizer, chat template")
-    .argument("<model>", "a .gguf file (any shard of a split model), a .safetensors file, or a Hugging Face checkpoint folder")
+    .argument("<model>", "a .gguf file (any shard of a split model), a .safetensors file, a Hugging Face checkpoint folder, or a Hub id org/name[:quant]")
     .option("--json", "print one JSON object (format, architecture, layers, parameters, tensors, fileBytes, metadata, …)")
     .option("--metadata", "also list every metadata key and value (long arrays abbreviated)")
     .option("--array-limit <n>", "items shown of long metadata arrays", "8")
     .addHelpText("after", "\nExamples:\n  dusk inspect solar-10.7b-instruct-v1.0.Q2_K.gguf\n  dusk inspect ./checkpoints/step-1000 --json | jq .layers\n  dusk inspect model.gguf --metadata\n")
     .action(async (model: string, options: { json?: boolean; metadata?: boolean; arrayLimit: string }) => {
-      const description = await inspectModel(model, { arrayLimit: Number(options.arrayLimit) });
+      const description = await inspectModel(await resolveModel(model), { arrayLimit: Number(options.arrayLimit) });
       if (options.json) process.stdout.write(`${JSON.stringify(description, null, 2)}\n`);
       else printDescription(description, Boolean(options.metadata));
     });

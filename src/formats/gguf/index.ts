@@ -5,4 +5,4 @@ export * from "./values.js";
 export { parseGgufHeader, alignUp, type GgufHeader, type GgufTensorHeader } from "./parse.js";
 export { openGguf, splitShardPaths, GgufModel, type GgufTensorInfo, type OpenGgufOptions } from "./reader.js";
 export { ByteSink, encodeGgufHeader } from "./encode.js";
-export { GgufWriter, writeGguf, type GgufTensorDeclaration, type GgufTensorWithData, type TensorData, type WriteGgufOptions, type GgufWriterOptions } from "./writer.js";
+export { GgufWriter, writeGguf, type GgufTensorDeclaration, type GgufTensorWithData, type TensorData as GgufTensorData, type WriteGgufOptions, type GgufWriterOptions } from "./writer.js";

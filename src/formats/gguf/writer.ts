@@ -98,6 +98,10 @@ export class GgufWriter {
   private plan(): { header: Uint8Array; headerBytes: number; tensors: PlannedTensor[] } {
     const alignmentEntry = this.metadata.get(Keys.GENERAL_ALIGNMENT);
     this.alignment = alignmentEntry?.type === GgufValueType.UINT32 ? alignmentEntry.value : GGUF_DEFAULT_ALIGNMENT;
+    // Readers (ours and llama.cpp's) refuse anything but a u32 power of two, so never write one.
+    if (alignmentEntry && (alignmentEntry.type !== GgufValueType.UINT32 || !(this.alignment > 0 && (this.alignment & (this.alignment - 1)) === 0))) {
+      throw new GgufWriterDataError(`expected ${Keys.GENERAL_ALIGNMENT} to be a u32 power of two but got ${JSON.stringify(alignmentEntry.value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))} (GGUF value type ${alignmentEntry.type})`);
+    }
     let offset = 0;
     const tensors = this.declared.map((tensor) => {
       const planned = { name: tensor.name, dims: tensor.dims, typeId: tensor.type.id, offset, byteLength: tensor.byteLength };
