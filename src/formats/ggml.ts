@@ -106,6 +106,7 @@ export function ggmlTensorBytes(type: GgmlTypeInfo, ne: readonly number[]): numb
     return `its first dimension ${first} is not a multiple of ${type.name}'s block size ${type.blockSize}`;
   }
   let bytes = (first / type.blockSize) * type.bytesPerBlock;
+  if (!Number.isSafeInteger(bytes)) return "its byte size overflows";
   for (let i = 1; i < ne.length; i++) {
     bytes *= ne[i] ?? 1;
     if (!Number.isSafeInteger(bytes)) return "its byte size overflows";

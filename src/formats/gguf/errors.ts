@@ -66,6 +66,15 @@ export class GgufSplitError extends GgufFormatError {
   }
 }
 
+/** A tensor name the model does not have. */
+export class GgufTensorNotFoundError extends DuskError {
+  constructor(path: string, name: string) {
+    super("GGUF_TENSOR_NOT_FOUND", `${path}: expected a tensor named "${name}" but the model has none`, {
+      hint: "list the model's tensors with `dusk inspect --json`",
+    });
+  }
+}
+
 /** A writer method called in the wrong state. */
 export class GgufWriterStateError extends DuskError {
   constructor(method: string, expected: string, actual: string) {

@@ -149,20 +149,21 @@ class Cursor {
     const itemType = await this.u32(`the item type of "${key}"`);
     const what = `the item count of "${key}"`;
     if (itemType === GgufValueType.STRING) {
-      const count = await this.count(what, Math.floor(this.remaining / 8), "at most one string per 8 bytes left in the file");
+      const count = await this.count(what, Math.floor(Math.max(0, this.remaining - 8) / 8), "at most one string per 8 bytes left in the file");
       const items: GgufString[] = new Array<GgufString>(count);
       for (let i = 0; i < count; i++) items[i] = this.stringInWindow() ?? (await this.string(`item ${i} of "${key}"`));
       return { itemType, items };
     }
     if (itemType === GgufValueType.ARRAY) {
-      const count = await this.count(what, Math.floor(this.remaining / 12), "at most one array per 12 bytes left in the file");
+      const count = await this.count(what, Math.floor(Math.max(0, this.remaining - 8) / 12), "at most one array per 12 bytes left in the file");
       const items: GgufArray[] = new Array<GgufArray>(count);
       for (let i = 0; i < count; i++) items[i] = await this.array(key, depth + 1);
       return { itemType, items };
     }
     const size = GGUF_SCALAR_BYTES[itemType];
     if (size === undefined) throw new InvalidGgufValueTypeError(this.path, `${key}[]`, itemType);
-    const count = await this.count(what, Math.floor(this.remaining / size), `at most ${Math.floor(this.remaining / size)} (the bytes left in the file)`);
+    const limit = Math.floor(Math.max(0, this.remaining - 8) / size); // the bytes left after the count itself
+    const count = await this.count(what, limit, `at most ${limit} (the bytes left in the file)`);
     const raw = (await this.bytes(count * size, `the items of "${key}"`)).slice();
     return typedArray(itemType, raw.buffer, count);
   }

@@ -1,11 +1,11 @@
 // Opens a GGUF model (one file or all shards of a split model) as a TensorSource: metadata and tensor infos
 // are parsed up front; tensor bytes are read only when streamed.
-import { access } from "node:fs/promises";
-import { FileNotFoundError } from "../../common/index.js";
+import { access, stat } from "node:fs/promises";
+import { FileNotFoundError, InvalidArgumentError } from "../../common/index.js";
 import { FileRandomAccess, type RandomAccess } from "../random-access.js";
 import { DEFAULT_CHUNK_BYTES, type StreamTensorOptions, type TensorInfo, type TensorSource } from "../tensor.js";
 import { Keys, SPLIT_PATTERN, splitPath } from "./constants.js";
-import { GgufSplitError } from "./errors.js";
+import { GgufSplitError, GgufTensorNotFoundError, InvalidGgufMagicError } from "./errors.js";
 import { parseGgufHeader, type GgufHeader, type GgufTensorHeader } from "./parse.js";
 import { metadataNumber, metadataString, type GgufMetadata } from "./values.js";
 import type { GgmlTypeInfo } from "../ggml.js";
@@ -83,6 +83,9 @@ export class GgufModel implements TensorSource {
   }
 
   async *streamTensor(name: string, { chunkBytes = DEFAULT_CHUNK_BYTES }: StreamTensorOptions = {}): AsyncIterable<Uint8Array> {
+    if (!Number.isSafeInteger(chunkBytes) || chunkBytes <= 0) {
+      throw new InvalidArgumentError(`expected chunkBytes to be a positive integer but got ${chunkBytes}`);
+    }
     const tensor = this.requireTensor(name);
     const file = this.files[tensor.shard]!;
     const buffer = new Uint8Array(Math.min(chunkBytes, Math.max(1, tensor.byteLength)));
@@ -109,7 +112,7 @@ export class GgufModel implements TensorSource {
 
   private requireTensor(name: string): GgufTensorInfo {
     const tensor = this.byName.get(name);
-    if (!tensor) throw new GgufSplitError(this.paths[0]!, `expected a tensor named "${name}" but the model has none`);
+    if (!tensor) throw new GgufTensorNotFoundError(this.paths[0]!, name);
     return tensor;
   }
 }
@@ -143,6 +146,8 @@ function checkSplitConsistency(paths: readonly string[], headers: readonly GgufH
   const seen = new Set<string>();
   headers.forEach((header, index) => {
     const no = metadataNumber(header.metadata, Keys.SPLIT_NO);
+    const shardCount = metadataNumber(header.metadata, Keys.SPLIT_COUNT);
+    if (shardCount !== count) throw new GgufSplitError(paths[index]!, `expected split.count = ${count} as in the first shard but found ${shardCount ?? "none"}`);
     if (no !== index) throw new GgufSplitError(paths[index]!, `expected split.no = ${index} but found ${no ?? "none"}`);
     for (const tensor of header.tensors) {
       if (seen.has(tensor.name)) throw new GgufSplitError(paths[index]!, `expected each tensor in one shard but "${tensor.name}" appears in two`);
@@ -176,6 +181,7 @@ export async function openGguf(path: string, { followSplits = true }: OpenGgufOp
           cause: error,
         });
       }
+      if ((await stat(shard)).isDirectory()) throw new InvalidGgufMagicError(shard, "a folder");
       files.push(await FileRandomAccess.open(shard));
     }
     return await GgufModel.fromSources(paths, files);

@@ -11,7 +11,7 @@ export function f32ToF16(value: number): number {
   const exponent = (x >>> 23) & 0xff;
   let mantissa = x & 0x7fffff;
   if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0); // inf or nan
-  let e = exponent - 127 + 15;
+  const e = exponent - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00; // overflow to inf
   if (e <= 0) {
     if (e < -10) return sign; // underflow to zero
@@ -25,8 +25,7 @@ export function f32ToF16(value: number): number {
   }
   let half = (e << 10) | (mantissa >>> 13);
   const remainder = mantissa & 0x1fff;
-  if (remainder > 0x1000 || (remainder === 0x1000 && (half & 1))) half += 1;
-  e = half >>> 10;
+  if (remainder > 0x1000 || (remainder === 0x1000 && (half & 1))) half += 1; // a carry rounds up into the exponent (65520 → inf)
   return sign | half;
 }
 
