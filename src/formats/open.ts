@@ -34,7 +34,11 @@ export async function openModel(path: string): Promise<OpenedModel> {
 export async function inspectModel(path: string, { arrayLimit = 8 }: InspectOptions = {}): Promise<ModelDescription> {
   const opened = await openModel(path);
   try {
-    return opened.format === "gguf" ? describeGguf(path, opened.model, arrayLimit) : describeSafetensors(path, opened);
+    if (opened.format === "gguf") return describeGguf(path, opened.model, arrayLimit);
+    const description = describeSafetensors(path, opened);
+    if (opened.format !== "checkpoint") return description;
+    const template = (await opened.model.readTokenizerConfig())?.chat_template;
+    return typeof template === "string" ? { ...description, chatTemplate: template } : description;
   } finally {
     await opened.model.close();
   }
