@@ -7,3 +7,7 @@ export * from "./arch/index.js";
 export * from "./tiny/index.js";
 export * from "./merge/index.js";
 export * from "./recipe/index.js";
+export { getKernels, isBackendAvailable, createModel, LlamaModel, validateModelConfig, AdamW, clipScale, lrSchedule, trainStep, ropeTables, BackendUnavailableError, KernelArgumentError, ModelConfigError, ModelInputError, WasmMemoryError, type BackendChoice, type BackendName, type Kernels, type SgemmOptions, type AdamWStepOptions, type ModelBatch, type CreateModelOptions, type MemoryReport, type ModelTensor, type AdamWOptions, type AdamWState, type LrScheduleOptions, type TrainStepOptions, type TrainStepResult } from "./engine/index.js";
+export { evaluate, EndpointBackend, ResultsStore, PythonRandom, resolveTasks, setInProcessBackendFactory, type EvaluateOptions, type EvaluateReport, type ResultsJson, type Backend as EvalBackend } from "./eval/index.js";
+export * from "./infer/index.js";
+export * from "./serve/index.js";

@@ -1,0 +1,169 @@
+// Loading a GGUF model into node-llama-cpp: one context with N sequences, handed out through a small pool so that
+// several requests can generate at once; thread counts are always explicit (llama.cpp's default oversubscribes).
+import { readFileSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { basename } from "node:path";
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from "node-llama-cpp";
+import { FileNotFoundError, InvalidArgumentError, isDuskError } from "../common/index.js";
+import { GenerationAbortedError, ModelLoadError } from "./errors.js";
+
+/** How many layers go to the GPU: a count, "auto" (as many as fit) or "max" (all). */
+export type GpuLayers = number | "auto" | "max";
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** Context size in tokens (shared by all sequences: each gets contextSize / sequences). Defaults to 2048. */
+  contextSize?: number;
+  /** CPU threads, at most the logical CPU count (llama.cpp's spinning threads make oversubscription about 1000x slower). Defaults to {@link physicalCores}(). */
+  threads?: number;
+  /** Layers offloaded to a GPU; ignored without one. Defaults to "auto". */
+  gpuLayers?: GpuLayers;
+  /** Context sequences (requests served at once). Defaults to 1. */
+  sequences?: number;
+  /** Look for a GPU (CUDA, Vulkan, Metal prebuilt binaries; never builds). Defaults to true unless gpuLayers is 0; falls back to the CPU. */
+  gpu?: boolean;
+  /** Name reported in completion objects. Defaults to the file name without `.gguf`. */
+  name?: string;
+  /** Reuse this llama.cpp binding (tests share one). Defaults to a new CPU (or GPU, see `gpu`) binding. */
+  llama?: Llama;
+}
+
+/** Sequence pool counters, for health checks and leak tests. */
+export interface SequenceStats {
+  sequences: number;
+  free: number;
+  busy: number;
+  waiting: number;
+}
+
+/** A loaded model with its context and a pool of sequences. */
+export interface InferenceModel {
+  readonly name: string;
+  readonly path: string;
+  readonly llama: Llama;
+  readonly model: LlamaModel;
+  readonly context: LlamaContext;
+  readonly threads: number;
+  /** Tokens each sequence can hold. */
+  readonly contextSize: number;
+  /** The GGUF's `tokenizer.chat_template`, if any. */
+  readonly chatTemplate: string | undefined;
+  /** Takes a free sequence, waiting (FIFO) while all are busy. */
+  acquireSequence(signal?: AbortSignal): Promise<LlamaContextSequence>;
+  /** Clears a sequence's tokens and returns it to the pool. */
+  releaseSequence(sequence: LlamaContextSequence): Promise<void>;
+  stats(): SequenceStats;
+  dispose(): Promise<void>;
+}
+
+/** The number of physical CPU cores (hyper-threads counted once), falling back to the logical count. */
+export function physicalCores(): number {
+  try {
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const cores = new Set<string>();
+    for (const block of info.split(/\n\s*\n/)) {
+      const physical = /physical id\s*:\s*(\d+)/.exec(block)?.[1];
+      const core = /core id\s*:\s*(\d+)/.exec(block)?.[1];
+      if (physical !== undefined && core !== undefined) cores.add(`${physical}:${core}`);
+    }
+    if (cores.size > 0) return Math.min(cores.size, availableParallelism());
+  } catch {
+    // not Linux: fall through
+  }
+  return availableParallelism();
+}
+
+let sharedLlama: Promise<Llama> | undefined;
+let sharedGpuLlama: Promise<Llama> | undefined;
+
+/** One llama.cpp binding per process (CPU-only or GPU), created on first use. */
+export function getSharedLlama(gpu = false): Promise<Llama> {
+  if (gpu) return (sharedGpuLlama ??= getLlama({ gpu: "auto", build: "never", logLevel: LlamaLogLevel.error }));
+  return (sharedLlama ??= getLlama({ gpu: false, logLevel: LlamaLogLevel.error }));
+}
+
+function checkPositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`expected ${name} to be a positive integer but found ${value}`);
+}
+
+/** Loads a GGUF model file with a context of `sequences` sequences. */
+export async function loadModel(path: string, {
+  contextSize = 2048,
+  threads = physicalCores(),
+  gpuLayers = "auto",
+  sequences = 1,
+  gpu = gpuLayers !== 0,
+  name = basename(path).replace(/\.gguf$/i, ""),
+  llama,
+}: LoadModelOptions = {}): Promise<InferenceModel> {
+  checkPositiveInteger("the context size", contextSize);
+  checkPositiveInteger("the thread count", threads);
+  threads = Math.min(threads, availableParallelism());
+  checkPositiveInteger("the number of sequences", sequences);
+  if (typeof gpuLayers === "number" && (!Number.isInteger(gpuLayers) || gpuLayers < 0)) {
+    throw new InvalidArgumentError(`expected --gpu-layers to be a count, auto or max but found ${gpuLayers}`);
+  }
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw new FileNotFoundError(path, { hint: "give the path of a .gguf model file (dusk pull downloads one)" });
+  const binding = llama ?? (await getSharedLlama(gpu));
+  let model: LlamaModel;
+  let context: LlamaContext;
+  try {
+    model = await binding.loadModel({ modelPath: path, gpuLayers: binding.gpu === false ? 0 : gpuLayers });
+  } catch (error) {
+    if (isDuskError(error)) throw error;
+    throw new ModelLoadError(path, error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  try {
+    context = await model.createContext({ contextSize: contextSize * sequences, sequences, threads, batchSize: Math.min(512, contextSize * sequences) });
+  } catch (error) {
+    await model.dispose();
+    throw new ModelLoadError(path, `could not create a context of ${contextSize} × ${sequences} tokens: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const template = model.fileInfo.metadata.tokenizer?.chat_template;
+  const free: LlamaContextSequence[] = [];
+  for (let i = 0; i < sequences; i++) free.push(context.getSequence());
+  const waiting: { resolve: (sequence: LlamaContextSequence) => void; reject: (error: unknown) => void }[] = [];
+  const pool: InferenceModel = {
+    name,
+    path,
+    llama: binding,
+    model,
+    context,
+    threads,
+    contextSize,
+    chatTemplate: typeof template === "string" ? template : undefined,
+    acquireSequence(signal) {
+      const sequence = free.pop();
+      if (sequence) return Promise.resolve(sequence);
+      return new Promise((resolve, reject) => {
+        const entry = {
+          resolve: (s: LlamaContextSequence) => { signal?.removeEventListener("abort", onAbort); resolve(s); },
+          reject,
+        };
+        const onAbort = (): void => {
+          const index = waiting.indexOf(entry);
+          if (index >= 0) waiting.splice(index, 1);
+          reject(new GenerationAbortedError());
+        };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener("abort", onAbort, { once: true });
+        waiting.push(entry);
+      });
+    },
+    async releaseSequence(sequence) {
+      await sequence.clearHistory();
+      const next = waiting.shift();
+      if (next) next.resolve(sequence);
+      else free.push(sequence);
+    },
+    stats: () => ({ sequences, free: free.length, busy: sequences - free.length, waiting: waiting.length }),
+    async dispose() {
+      for (const entry of waiting.splice(0)) entry.reject(new GenerationAbortedError());
+      await context.dispose();
+      await model.dispose();
+    },
+  };
+  return pool;
+}
