@@ -2,9 +2,9 @@
 // inspect it, depth-up-scale it to 48 layers (SOLAR's m = 8), and run both through llama.cpp.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { formatBytes, formatParameterCount } from "../common/index.js";
 import { inspectModel } from "../formats/index.js";
+import { complete, loadModel } from "../infer/index.js";
 import { upscale } from "../merge/index.js";
 import { makeTinyModel } from "../tiny/index.js";
 
@@ -29,22 +29,11 @@ export interface DemoResult {
 }
 
 async function generateText(modelPath: string, prompt: string, threads: number): Promise<string> {
-  const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error });
-  const model = await llama.loadModel({ modelPath });
+  const model = await loadModel(modelPath, { contextSize: 256, threads, gpuLayers: 0 });
   try {
-    const context = await model.createContext({ contextSize: 256, threads });
-    try {
-      const tokens: Token[] = [];
-      const bos = model.tokens.bos;
-      const input = [...(bos === null ? [] : [bos]), ...model.tokenize(prompt)];
-      for await (const token of context.getSequence().evaluate(input, { temperature: 0 })) {
-        if (token === model.tokens.eos || tokens.length >= 16) break;
-        tokens.push(token);
-      }
-      return model.detokenize(tokens);
-    } finally {
-      await context.dispose();
-    }
+    const completion = await complete(model, prompt, { template: "solar", maxTokens: 16, temperature: 0, stop: ["</s>"] });
+    const choice = completion.choices[0]!;
+    return "text" in choice ? choice.text : (choice.message.content ?? "");
   } finally {
     await model.dispose();
   }
@@ -63,8 +52,8 @@ export async function runDemo({ output, threads = 2, log = (line) => process.std
   const run = await upscale({ model: basePath, m: 8, output: upscaledPath, progress: false });
   const up = await inspectModel(upscaledPath);
   log(`   ${upscaledPath}: ${up.layers} layers, ${formatParameterCount(up.parameters)} parameters, ${formatBytes(up.fileBytes)} (${run.result?.tensors ?? 0} tensors copied as raw Q8_0 bytes)`);
-  log("3. run both through llama.cpp (node-llama-cpp), greedy, 16 tokens");
-  const prompt = "### User:\nwhat is the water like\n\n### Assistant:\n";
+  log("3. run both through llama.cpp (node-llama-cpp) with the SOLAR chat template, greedy, 16 tokens");
+  const prompt = "what is the water like";
   const baseText = await generateText(basePath, prompt, threads);
   const upscaledText = await generateText(upscaledPath, prompt, threads);
   log(`   base     : ${JSON.stringify(baseText)}`);
