@@ -1,7 +1,7 @@
 // Merge configurations: mergekit passthrough YAML (the SOLAR config, a Goliath-style interleave, dtype), the refusals
 // users meet first (each naming what is supported), `--layers` lists and the `--m` bounds of the SOLAR recipe.
 import { describe, expect, it } from "vitest";
-import { SUPPORTED_METHODS, parseLayerList, parseMergeYaml, upscaleConfig, type MergeConfig } from "./config.js";
+import { SUPPORTED_METHODS, parseLayerList, parseMergeYaml, upscaleConfig, type MergeConfig, type PassthroughConfig } from "./config.js";
 import { MergeConfigError } from "./errors.js";
 
 /** Runs `action` and returns the MergeConfigError it throws (failing the test when it throws nothing else). */
@@ -13,6 +13,12 @@ function configError(action: () => unknown): MergeConfigError {
     return error as MergeConfigError;
   }
   throw new Error("expected a MergeConfigError but nothing was thrown");
+}
+
+/** Narrows a parsed configuration to passthrough (linear configurations are tested in linear.test.ts). */
+function passthrough(config: MergeConfig): PassthroughConfig {
+  if (config.method !== "passthrough") throw new Error(`expected a passthrough configuration but got ${config.method}`);
+  return config;
 }
 
 const SOLAR_YAML = `
@@ -53,7 +59,7 @@ function yamlOf(slices: readonly { model: string; range: string }[], extra = "me
 
 describe("parseMergeYaml", () => {
   it("reads the SOLAR configuration: two slices of one model, and the dtype", () => {
-    const config = parseMergeYaml(SOLAR_YAML);
+    const config = passthrough(parseMergeYaml(SOLAR_YAML));
     expect(config.method).toBe("passthrough");
     expect(config.dtype).toBe("bfloat16");
     expect(config.slices).toEqual([
@@ -63,7 +69,7 @@ describe("parseMergeYaml", () => {
   });
 
   it("reads a Goliath-style interleave of two donors in slice order", () => {
-    const config = parseMergeYaml(GOLIATH_YAML);
+    const config = passthrough(parseMergeYaml(GOLIATH_YAML));
     expect(config.dtype).toBe("float16");
     expect(config.slices.map((s) => [s.model.split("/")[0], s.start, s.end])).toEqual([
       ["Xwin-LM", 0, 16],
@@ -88,14 +94,14 @@ describe("parseMergeYaml", () => {
   });
 
   it("accepts the optional base_model and name keys", () => {
-    const config = parseMergeYaml(yamlOf([{ model: "a.gguf", range: "[0, 4]" }], "merge_method: passthrough\nbase_model: a.gguf\nname: my-merge"));
+    const config = passthrough(parseMergeYaml(yamlOf([{ model: "a.gguf", range: "[0, 4]" }], "merge_method: passthrough\nbase_model: a.gguf\nname: my-merge")));
     expect(config.slices).toEqual([{ model: "a.gguf", start: 0, end: 4 }]);
   });
 
   it("records the configuration as YAML that reads back to the same slices and dtype", () => {
     for (const text of [SOLAR_YAML, GOLIATH_YAML, yamlOf([{ model: '"dir with: colon/model.gguf"', range: "[2, 6]" }])]) {
-      const config = parseMergeYaml(text);
-      const again: MergeConfig = parseMergeYaml(config.yaml);
+      const config = passthrough(parseMergeYaml(text));
+      const again = passthrough(parseMergeYaml(config.yaml));
       expect(again.slices).toEqual(config.slices);
       expect(again.dtype).toBe(config.dtype);
       expect(config.yaml).toMatch(/merge_method: passthrough/);
@@ -116,7 +122,7 @@ describe("parseMergeYaml", () => {
   });
 
   it("refuses an unknown merge_method and lists the supported methods", () => {
-    for (const method of ["slerp", "ties", "linear"]) {
+    for (const method of ["slerp", "ties", "task_arithmetic"]) {
       const error = configError(() => parseMergeYaml(yamlOf([{ model: "a.gguf", range: "[0, 4]" }], `merge_method: ${method}`)));
       expect(error.message).toContain(`"${method}"`);
       for (const supported of SUPPORTED_METHODS) expect(error.message).toContain(supported);
@@ -203,7 +209,7 @@ describe("upscaleConfig (--m, --layers)", () => {
       { model: "base.gguf", start: 8, end: 32 },
     ]);
     expect(config.slices.reduce((sum, s) => sum + s.end - s.start, 0)).toBe(2 * (32 - 8));
-    expect(parseMergeYaml(config.yaml).slices).toEqual(config.slices);
+    expect(passthrough(parseMergeYaml(config.yaml)).slices).toEqual(config.slices);
   });
 
   it("accepts every m from 1 to n - 1", () => {
