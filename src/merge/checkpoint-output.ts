@@ -3,9 +3,11 @@
 // GGUF file (`tokenizer.gguf`, the form llama.cpp itself ships vocabularies in) beside the HF tokenizer files.
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { Keys, archKey, gguf, metadataNumber, metadataString, openGguf, type Checkpoint, type GgufMetadata } from "../formats/index.js";
+import { llamaGgufMetadata, llamaHfConfig } from "../arch/index.js";
+import { Keys, gguf, metadataString, openGguf, type Checkpoint, type GgufMetadata } from "../formats/index.js";
 import { UnsupportedConversionError } from "./errors.js";
-import type { MergePlan } from "./plan.js";
+import { linearCoefficients, type LinearConfig, type Slice } from "./config.js";
+import { contributingDonors, type MergePlan } from "./plan-common.js";
 
 /** File name of the vocab-only GGUF that carries a GGUF tokenizer inside a checkpoint folder. */
 export const GGUF_TOKENIZER_FILE = "tokenizer.gguf";
@@ -17,28 +19,14 @@ export function mergedCheckpointConfig(plan: MergePlan, base: { gguf?: GgufMetad
   const layers = plan.layerMap.length;
   const dtype = TORCH_DTYPE[plan.tensors.find((t) => t.shape.length === 2)?.type ?? "F32"] ?? "float32";
   if (base.checkpoint) return { ...base.checkpoint.config, num_hidden_layers: layers, torch_dtype: dtype };
-  const meta = base.gguf!;
-  const arch = metadataString(meta, Keys.GENERAL_ARCHITECTURE) ?? "llama";
-  const key = (template: string): number | undefined => metadataNumber(meta, archKey(template, arch));
-  const heads = key(Keys.HEAD_COUNT) ?? 1;
   const donor = plan.donors[plan.layerMap[0]!.donor]!;
-  return {
-    architectures: ["LlamaForCausalLM"],
-    model_type: "llama",
-    hidden_size: donor.hidden,
-    intermediate_size: key(Keys.FEED_FORWARD_LENGTH),
-    num_attention_heads: heads,
-    num_key_value_heads: key(Keys.HEAD_COUNT_KV) ?? heads,
-    num_hidden_layers: layers,
-    rms_norm_eps: metadataNumber(meta, `${arch}.attention.layer_norm_rms_epsilon`) ?? 1e-5,
-    rope_theta: metadataNumber(meta, `${arch}.rope.freq_base`) ?? 10000,
-    vocab_size: donor.vocab,
-    max_position_embeddings: key(Keys.CONTEXT_LENGTH) ?? 4096,
-    tie_word_embeddings: !donor.tensors.some((t) => t.name === "output.weight"),
-    bos_token_id: metadataNumber(meta, "tokenizer.ggml.bos_token_id") ?? 1,
-    eos_token_id: metadataNumber(meta, "tokenizer.ggml.eos_token_id") ?? 2,
-    torch_dtype: dtype,
-  };
+  return llamaHfConfig(base.gguf!, {
+    layers,
+    hidden: donor.hidden,
+    vocab: donor.vocab,
+    tiedEmbeddings: !donor.tensors.some((t) => t.name === "output.weight"),
+    torchDtype: dtype,
+  });
 }
 
 /** The tokenizer.* keys of a GGUF, as a vocab-only GGUF's metadata. */
@@ -49,30 +37,13 @@ export function tokenizerOnlyMetadata(meta: GgufMetadata): GgufMetadata {
 
 /** GGUF metadata for a GGUF written from a checkpoint: architecture keys from config.json, tokenizer from tokenizer.gguf. */
 export async function ggufMetadataFromCheckpoint(checkpoint: Checkpoint, ref: string): Promise<GgufMetadata> {
-  const c = checkpoint.config;
   const tokenizerPath = join(checkpoint.folder, GGUF_TOKENIZER_FILE);
   if (!(await stat(tokenizerPath).then(() => true, () => false))) {
     throw new UnsupportedConversionError(`expected ${GGUF_TOKENIZER_FILE} in ${ref} to write a GGUF from it, but the folder has only ${checkpoint.tokenizerFiles.join(", ") || "no tokenizer files"}`);
   }
   const vocab = await openGguf(tokenizerPath);
   try {
-    const heads = c.num_attention_heads;
-    const headDim = c.head_dim ?? c.hidden_size / heads;
-    return new Map([
-      ["general.architecture", gguf.str("llama")],
-      ["general.name", gguf.str(ref)],
-      ["llama.context_length", gguf.u32(c.max_position_embeddings ?? 4096)],
-      ["llama.embedding_length", gguf.u32(c.hidden_size)],
-      ["llama.block_count", gguf.u32(c.num_hidden_layers)],
-      ["llama.feed_forward_length", gguf.u32(c.intermediate_size)],
-      ["llama.rope.dimension_count", gguf.u32(headDim)],
-      ["llama.attention.head_count", gguf.u32(heads)],
-      ["llama.attention.head_count_kv", gguf.u32(c.num_key_value_heads ?? heads)],
-      ["llama.attention.layer_norm_rms_epsilon", gguf.f32(c.rms_norm_eps ?? 1e-5)],
-      ["llama.rope.freq_base", gguf.f32(c.rope_theta ?? 10000)],
-      ["llama.vocab_size", gguf.u32(c.vocab_size)],
-      ...[...vocab.metadata].filter(([k]) => k.startsWith("tokenizer.")),
-    ]);
+    return new Map([...llamaGgufMetadata(checkpoint.config, { name: ref }), ...[...vocab.metadata].filter(([k]) => k.startsWith("tokenizer."))]);
   } finally {
     await vocab.close();
   }
@@ -80,29 +51,45 @@ export async function ggufMetadataFromCheckpoint(checkpoint: Checkpoint, ref: st
 
 /** The README.md model card of a merged checkpoint: the recipe and the sources. */
 export function modelCard(plan: MergePlan, name: string): string {
-  const refs = [...new Set(plan.layerMap.map((e) => plan.donors[e.donor]!.ref))];
-  const slices = plan.config.slices.map((s) => `- layers [${s.start}, ${s.end}) of \`${s.model}\``).join("\n");
+  const refs = contributingDonors(plan).map((index) => plan.donors[index]!.ref);
+  const base = plan.donors[plan.layerMap[0]!.donor]!.ref;
+  const body = plan.config.method === "linear" ? linearCardBody(plan.config, base) : passthroughCardBody(plan, plan.config.slices, base);
   return `---
 tags:
   - merge
-  - depth-up-scaling
+  - ${plan.config.method === "linear" ? "linear" : "depth-up-scaling"}
   - dusk
 base_model:
 ${refs.map((r) => `  - ${r}`).join("\n")}
 ---
 # ${name}
 
-A ${plan.layerMap.length}-layer model made with [dusk](https://www.npmjs.com/package/dusk) by stacking layer slices
-(depth up-scaling as in SOLAR 10.7B, arXiv:2312.15166). Embeddings, final norm and output head come from
-\`${plan.donors[plan.layerMap[0]!.donor]!.ref}\`. Tensors were copied, not retrained: an up-scaled model needs continued
-pretraining before it beats its base.
-
-## Slices (in order)
-${slices}
+${body}
 
 ## Merge configuration
 \`\`\`yaml
 ${plan.config.yaml.trimEnd()}
 \`\`\`
 `;
+}
+
+function passthroughCardBody(plan: MergePlan, slices: readonly Slice[], base: string): string {
+  return `A ${plan.layerMap.length}-layer model made with [dusk](https://www.npmjs.com/package/dusk) by stacking layer slices
+(depth up-scaling as in SOLAR 10.7B, arXiv:2312.15166). Embeddings, final norm and output head come from
+\`${base}\`. Tensors were copied, not retrained: an up-scaled model needs continued
+pretraining before it beats its base.
+
+## Slices (in order)
+${slices.map((s) => `- layers [${s.start}, ${s.end}) of \`${s.model}\``).join("\n")}`;
+}
+
+function linearCardBody(config: LinearConfig, base: string): string {
+  const coefficients = linearCoefficients(config);
+  return `A weighted average of ${config.models.length} models of one shape, made with [dusk](https://www.npmjs.com/package/dusk)
+(mergekit's linear method, as SOLAR 10.7B-Instruct averaged two DPO models): every tensor is Σ cᵢ·tensorᵢ.
+Configuration and tokenizer come from \`${base}\`.
+
+## Models and coefficients
+${config.models.map((m, i) => `- \`${m.model}\`: weight ${m.weight}, coefficient ${coefficients[i]}`).join("\n")}
+${config.normalize ? "\nWeights were normalized (divided by their sum)." : "\nWeights were used as given (normalize: false)."}`;
 }

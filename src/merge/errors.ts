@@ -17,11 +17,18 @@ export class IncompatibleDonorsError extends DuskError {
   }
 }
 
-/** An output format that cannot be produced from the inputs without re-quantizing. */
+/** An output format that cannot be produced from the inputs without re-quantizing (or, for linear merges, dequantizing). */
 export class UnsupportedConversionError extends DuskError {
-  constructor(message: string) {
-    super("MERGE_CONVERSION", message, {
-      hint: "write a .gguf output for quantized inputs, or convert float GGUF (F32/F16/BF16) to safetensors; dusk never re-quantizes during a merge",
+  constructor(message: string, hint = "write a .gguf output for quantized inputs, or convert float GGUF (F32/F16/BF16) to safetensors; dusk never re-quantizes during a merge") {
+    super("MERGE_CONVERSION", message, { hint });
+  }
+}
+
+/** Models of a linear merge whose tensors differ in names, shapes or types; the message holds a table of the differences. */
+export class IncompatibleTensorsError extends DuskError {
+  constructor(table: string) {
+    super("MERGE_TENSORS", `expected models with identical tensor names, shapes and types for a linear merge but they differ:\n${table}`, {
+      hint: "a linear merge averages models of one size and layout (e.g. two fine-tunes of one base); stack models of different depths with merge_method: passthrough",
     });
   }
 }

@@ -6,7 +6,8 @@ import { GgufWriter, Keys, encodeGgufHeader, gguf, metadataString, splitPath, wr
 import { GGUF_TOKENIZER_FILE, ggufMetadataFromCheckpoint, mergedCheckpointConfig, modelCard, tokenizerOnlyMetadata } from "./checkpoint-output.js";
 import { transformTensor } from "./convert.js";
 import type { OpenDonor } from "./donors.js";
-import { mergedGgufMetadata, shardTensors } from "./gguf-output.js";
+import { mergeTitle, mergedGgufMetadata, shardTensors } from "./gguf-output.js";
+import { mixTensor } from "./mix.js";
 import type { MergePlan, TensorStep } from "./plan.js";
 
 /** Options of {@link executeMerge}. */
@@ -34,7 +35,11 @@ export interface MergeResult {
 }
 
 function stepData(donors: readonly OpenDonor[], step: TensorStep): AsyncIterable<Uint8Array> {
-  return transformTensor(step, donors[step.donor]!.source.streamTensor(step.source));
+  if (!step.mix) return transformTensor(step, donors[step.donor]!.source.streamTensor(step.source));
+  // Linear: the weighted sum arrives as float32, then is converted (and permuted) like a copied F32 tensor.
+  const elements = step.shape.reduce((a, b) => a * b, 1);
+  const inputs = step.mix.map((term) => ({ chunks: donors[term.donor]!.source.streamTensor(step.source), type: step.sourceType, weight: term.weight }));
+  return transformTensor({ ...step, sourceType: "F32", sourceBytes: elements * 4 }, mixTensor({ inputs, elements }));
 }
 
 async function writeGgufShards({ plan, donors, output, splitMaxBytes, name, progress = true }: ExecuteMergeOptions): Promise<MergeResult> {
@@ -84,7 +89,7 @@ async function writeGgufShards({ plan, donors, output, splitMaxBytes, name, prog
 async function writeCheckpointOutput({ plan, donors, output, name, shardMaxBytes, progress = true }: ExecuteMergeOptions): Promise<MergeResult> {
   const base = donors[plan.layerMap[0]!.donor]!;
   const config = mergedCheckpointConfig(plan, { ...(base.gguf ? { gguf: base.gguf.metadata } : {}), ...(base.checkpoint ? { checkpoint: base.checkpoint } : {}) });
-  const title = name ?? `${base.gguf ? (metadataString(base.gguf.metadata, Keys.GENERAL_NAME) ?? base.donor.ref) : base.donor.ref} (${plan.layerMap.length}-layer merge)`;
+  const title = name ?? mergeTitle(plan, base.gguf ? (metadataString(base.gguf.metadata, Keys.GENERAL_NAME) ?? base.donor.ref) : base.donor.ref);
   const steps = new Map(plan.tensors.map((step) => [step.output, step]));
   const tensors: TensorInfo[] = plan.tensors.map((step) => ({ name: step.output, type: step.type, shape: step.shape, byteLength: step.bytes }));
   const bar = new Progress({ label: "merge", total: plan.totalBytes, unit: "", formatCount: formatBytes, silent: !progress });

@@ -2,18 +2,20 @@
 // label, lineage, the configuration as YAML) and the split-file layout of `--split-max-size`.
 import { formatParameterCount } from "../common/index.js";
 import { GgufValueType, Keys, archKey, gguf, metadataNumber, metadataString, type GgufArray, type GgufMetadata } from "../formats/index.js";
-import type { MergePlan } from "./plan.js";
+import { contributingDonors, type MergePlan } from "./plan-common.js";
 
 /** Options of {@link mergedGgufMetadata}. */
 export interface MergedMetadataOptions {
   readonly plan: MergePlan;
   /** GGUF metadata of each donor (same order as plan.donors). */
   readonly donorMetadata: readonly GgufMetadata[];
-  /** `general.name` of the result. Defaults to "<base name> (<layers>-layer merge)". */
+  /** `general.name` of the result. Defaults to "<base name> (<layers>-layer merge)", or "(linear merge of N models)". */
   readonly name?: string;
 }
 
 const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
+/** llama.cpp's `general.file_type` (LLAMA_FTYPE_ALL_F32, MOSTLY_F16, MOSTLY_BF16) of a linear merge written in a mergekit dtype. */
+const FILE_TYPE = { float32: 0, float16: 1, bfloat16: 32 } as const;
 
 function pickItems(array: GgufArray, indices: readonly number[], sources: readonly GgufArray[]): GgufArray {
   // Per-layer arrays: item i of the result is item layerMap[i].layer of its donor's array.
@@ -59,10 +61,10 @@ export function mergedGgufMetadata({ plan, donorMetadata, name }: MergedMetadata
     }
   }
   const baseName = metadataString(base, Keys.GENERAL_NAME) ?? plan.donors[baseIndex]!.ref;
-  out.set(Keys.GENERAL_NAME, gguf.str(name ?? `${baseName} (${layers}-layer merge)`));
+  out.set(Keys.GENERAL_NAME, gguf.str(name ?? mergeTitle(plan, baseName)));
   const parameters = plan.tensors.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
   out.set(Keys.GENERAL_SIZE_LABEL, gguf.str(formatParameterCount(parameters)));
-  const distinct = [...new Set(plan.layerMap.map((entry) => entry.donor))];
+  const distinct = contributingDonors(plan);
   out.set(Keys.GENERAL_BASE_MODEL_COUNT, gguf.u32(distinct.length));
   distinct.forEach((donorIndex, i) => {
     const donor = plan.donors[donorIndex]!;
@@ -72,9 +74,15 @@ export function mergedGgufMetadata({ plan, donorMetadata, name }: MergedMetadata
       out.set(`general.base_model.${i}.repo_url`, gguf.str(`https://huggingface.co/${donor.ref}`));
     }
   });
+  if (plan.config.method === "linear" && plan.config.dtype) out.set(Keys.GENERAL_FILE_TYPE, gguf.u32(FILE_TYPE[plan.config.dtype]));
   out.set("dusk.merge.config", gguf.str(plan.config.yaml));
   if (metadataNumber(out, blockCountKey) === undefined) out.set(blockCountKey, gguf.u32(layers));
   return out;
+}
+
+/** The default name of a merged model, after its base model's name. */
+export function mergeTitle(plan: MergePlan, baseName: string): string {
+  return plan.config.method === "linear" ? `${baseName} (linear merge of ${plan.config.models.length} models)` : `${baseName} (${plan.layerMap.length}-layer merge)`;
 }
 
 /** Splits tensors (in order) into shards of at most `maxBytes` of data each (at least one tensor per shard). */

@@ -1,110 +1,30 @@
-// Planning a slice merge: from a configuration and what each donor model holds (names, types, shapes; no data),
-// the list of output tensors with where each comes from and how it is carried. Pure data: `--dry-run` prints it
-// and execute.ts carries it out. Planning does no I/O.
-import { ggufToHfName, hfToGgufName, parseLayerIndex, type RopePermutation } from "../arch/index.js";
+// Planning a merge: from a configuration and what each donor model holds (names, types, shapes; no data), the list
+// of output tensors with where each comes from and how it is carried. Pure data: `--dry-run` prints it and
+// execute.ts carries it out. Planning does no I/O. This file plans slice merges (passthrough) and dispatches
+// linear merges to plan-linear.ts; the shared types live in plan-common.ts.
+import { parseLayerIndex } from "../arch/index.js";
 import type { TensorInfo } from "../formats/index.js";
-import type { MergeConfig } from "./config.js";
-import { IncompatibleDonorsError, MergeConfigError, UnsupportedConversionError } from "./errors.js";
+import type { MergeConfig, PassthroughConfig } from "./config.js";
+import { MergeConfigError } from "./errors.js";
+import { FLOAT_DTYPES, checkDonors, outputName, outputType, type Donor, type MergePlan, type OutputFormat, type TensorStep } from "./plan-common.js";
+import { planLinear } from "./plan-linear.js";
 
-/** The facts about a donor model that planning needs (read from its metadata by donors.ts). */
-export interface Donor {
-  /** The reference as the configuration spells it. */
-  readonly ref: string;
-  readonly format: "gguf" | "safetensors";
-  readonly architecture: string;
-  readonly layers: number;
-  readonly hidden: number;
-  readonly heads: number;
-  readonly kvHeads: number;
-  readonly vocab: number;
-  /** A digest of the tokenizer (GGUF tokenizer.* metadata or HF tokenizer files): equal digests, same tokenizer. */
-  readonly tokenizerDigest: string;
-  readonly tensors: readonly TensorInfo[];
-}
+export { checkDonors, contributingDonors, type Donor, type MergePlan, type MixTerm, type OutputFormat, type TensorStep } from "./plan-common.js";
+export { planLinear } from "./plan-linear.js";
 
-/** Output formats: follows the output path (`.gguf` file, else a checkpoint folder). */
-export type OutputFormat = "gguf" | "safetensors";
-
-/** How one output tensor is produced. */
-export interface TensorStep {
-  readonly output: string;
-  /** Index of the donor in the plan's `donors`. */
-  readonly donor: number;
-  readonly source: string;
-  /** Source type (ggml type or safetensors dtype). */
-  readonly sourceType: string;
-  /** Output type. */
-  readonly type: string;
-  /** Shape in PyTorch order. */
-  readonly shape: readonly number[];
-  readonly sourceBytes: number;
-  readonly bytes: number;
-  /** Output layer index, for per-layer tensors. */
-  readonly layer: number | undefined;
-  /** q/k rope permutation to apply when crossing formats, with the heads it needs. */
-  readonly permute: { readonly kind: "to-gguf" | "to-hf"; readonly heads: number } | undefined;
-}
-
-/** A whole merge, ready to execute. */
-export interface MergePlan {
-  readonly config: MergeConfig;
-  readonly format: OutputFormat;
-  readonly donors: readonly Donor[];
-  /** Output layer i comes from donor `donor`, layer `layer`. */
-  readonly layerMap: readonly { readonly donor: number; readonly layer: number }[];
-  readonly tensors: readonly TensorStep[];
-  /** Output bytes of all tensors. */
-  readonly totalBytes: number;
-}
-
-const FLOAT_DTYPES: Record<string, { bytes: number; gguf: string; hf: string }> = {
-  F32: { bytes: 4, gguf: "F32", hf: "F32" },
-  F16: { bytes: 2, gguf: "F16", hf: "F16" },
-  BF16: { bytes: 2, gguf: "BF16", hf: "BF16" },
-};
-const MERGEKIT_DTYPE: Record<string, string> = { float32: "F32", float16: "F16", bfloat16: "BF16" };
-
-/** Checks that donors can be stacked; throws IncompatibleDonorsError with a table of the differences. */
-export function checkDonors(donors: readonly Donor[]): void {
-  if (donors.length < 2) return;
-  const fields: [string, (d: Donor) => string | number][] = [
-    ["architecture", (d) => d.architecture],
-    ["hidden size", (d) => d.hidden],
-    ["attention heads", (d) => d.heads],
-    ["KV heads", (d) => d.kvHeads],
-    ["vocabulary", (d) => d.vocab],
-    ["tokenizer", (d) => d.tokenizerDigest.slice(0, 12)],
-  ];
-  const differing = fields.filter(([, get]) => new Set(donors.map(get)).size > 1);
-  if (differing.length === 0) return;
-  const widths = [Math.max(5, ...donors.map((d) => d.ref.length)), ...differing.map(([name, get]) => Math.max(name.length, ...donors.map((d) => String(get(d)).length)))];
-  const row = (cells: string[]): string => `  ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join("  ")}`;
-  const table = [row(["model", ...differing.map(([name]) => name)]), ...donors.map((d) => row([d.ref, ...differing.map(([, get]) => String(get(d)))]))];
-  throw new IncompatibleDonorsError(table.join("\n"));
-}
-
-function outputName(name: string, from: Donor["format"], to: OutputFormat): { name: string; permute: RopePermutation } {
-  if (from === to) return { name, permute: undefined };
-  const mapped = from === "gguf" ? ggufToHfName(name) : hfToGgufName(name);
-  if (!mapped) throw new UnsupportedConversionError(`expected a Llama tensor name to convert between formats but got "${name}"`);
-  return mapped;
-}
-
-function outputType(step: { source: string; sourceType: string }, from: Donor["format"], to: OutputFormat, dtype: string | undefined): string {
-  const float = FLOAT_DTYPES[step.sourceType];
-  if (from === to && to === "gguf") return step.sourceType;
-  if (!float) {
-    throw new UnsupportedConversionError(`expected a float tensor (F32, F16, BF16) to write "${step.source}" as ${to} but it is ${step.sourceType}`);
-  }
-  if (to === "safetensors" && dtype) return MERGEKIT_DTYPE[dtype]!;
-  return to === "gguf" ? float.gguf : float.hf;
+/**
+ * Plans a merge of either method; throws before anything is written when the configuration and the donors do not
+ * fit together.
+ */
+export function planMerge(config: MergeConfig, donors: readonly Donor[], format: OutputFormat): MergePlan {
+  return config.method === "linear" ? planLinear(config, donors, format) : planPassthrough(config, donors, format);
 }
 
 /**
  * Plans a passthrough merge: output layers are the configured slices in order; embeddings, final norm and output
  * head come from the first slice's model. Checks ranges, donors and formats; throws before anything is written.
  */
-export function planMerge(config: MergeConfig, donors: readonly Donor[], format: OutputFormat): MergePlan {
+export function planPassthrough(config: PassthroughConfig, donors: readonly Donor[], format: OutputFormat): MergePlan {
   const byRef = new Map(donors.map((donor, index) => [donor.ref, index]));
   const layerMap: { donor: number; layer: number }[] = [];
   config.slices.forEach((slice, index) => {
@@ -147,6 +67,7 @@ export function planMerge(config: MergeConfig, donors: readonly Donor[], format:
       bytes,
       layer: outputLayer,
       permute: permute ? { kind: format === "gguf" ? "to-gguf" : "to-hf", heads: permute === "q" ? donor.heads : donor.kvHeads } : undefined,
+      mix: undefined,
     };
   };
 
@@ -169,7 +90,13 @@ export function planMerge(config: MergeConfig, donors: readonly Donor[], format:
   return { config, format, donors, layerMap, tensors, totalBytes: tensors.reduce((sum, t) => sum + t.bytes, 0) };
 }
 
-/** The plan as rows for `--dry-run`: output tensor ← donor, source tensor, type, bytes. */
+/** The plan as rows for `--dry-run`: output tensor ← donor (or weighted donors), source tensor, type, bytes. */
 export function planRows(plan: MergePlan): string[][] {
-  return plan.tensors.map((t) => [t.output, "←", plan.donors[t.donor]!.ref, t.source, t.sourceType === t.type ? t.type : `${t.sourceType}→${t.type}`, String(t.bytes), t.permute ? `rope ${t.permute.kind}` : ""]);
+  const from = (t: TensorStep): string => (t.mix ? t.mix.map((term) => `${formatWeight(term.weight)}×${plan.donors[term.donor]!.ref}`).join(" + ") : plan.donors[t.donor]!.ref);
+  return plan.tensors.map((t) => [t.output, "←", from(t), t.source, t.sourceType === t.type ? t.type : `${t.sourceType}→${t.type}`, String(t.bytes), t.permute ? `rope ${t.permute.kind}` : ""]);
+}
+
+/** A coefficient as people read it: up to 6 significant digits. */
+export function formatWeight(weight: number): string {
+  return String(Number(weight.toPrecision(6)));
 }

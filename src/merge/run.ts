@@ -1,9 +1,9 @@
-// The merge entry points users call: `upscale` (the SOLAR recipe) and `mergeFromYaml` (mergekit passthrough
-// YAML). Each resolves model references, opens donors, plans, then prints (dry run) or executes.
+// The merge entry points users call: `upscale` (the SOLAR recipe) and `mergeFromYaml` (mergekit passthrough or
+// linear YAML). Each resolves model references, opens donors, plans, then prints (dry run) or executes.
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve as resolvePath } from "node:path";
 import { FileNotFoundError } from "../common/index.js";
-import { parseMergeYaml, upscaleConfig, type MergeConfig } from "./config.js";
+import { parseMergeYaml, upscaleConfig, type MergeConfig, type MergeDtype } from "./config.js";
 import { openDonor, type OpenDonor } from "./donors.js";
 import { executeMerge, type MergeResult } from "./execute.js";
 import { planMerge, type MergePlan, type OutputFormat } from "./plan.js";
@@ -86,7 +86,7 @@ export interface UpscaleOptions extends MergeRunOptions {
   /** Explicit half-open slices instead of --m, e.g. "0-24,8-32". */
   readonly layers?: string;
   /** dtype for safetensors output. */
-  readonly dtype?: MergeConfig["dtype"];
+  readonly dtype?: MergeDtype | undefined;
 }
 
 /** Depth up-scaling: keeps [0, n-m) of one copy and [m, n) of another and stacks them (s = 2(n-m) layers). */
@@ -115,7 +115,7 @@ export interface MergeYamlOptions extends MergeRunOptions {
   readonly configPath: string;
 }
 
-/** Runs a mergekit-style passthrough YAML. Relative model paths are taken from the working folder, else the YAML's folder. */
+/** Runs a mergekit-style YAML (passthrough or linear). Relative model paths are taken from the working folder, else the YAML's folder. */
 export async function mergeFromYaml(options: MergeYamlOptions): Promise<MergeRun> {
   const text = await readFile(options.configPath, "utf8").catch((error: unknown) => {
     throw new FileNotFoundError(options.configPath, { hint: "give the path of a mergekit YAML file", cause: error });
@@ -128,6 +128,6 @@ export async function mergeFromYaml(options: MergeYamlOptions): Promise<MergeRun
     if (!existsHere && (await stat(beside).then(() => true, () => false))) return beside;
     return base(ref);
   };
-  const refs = [...new Set(config.slices.map((s) => s.model))];
+  const refs = config.method === "linear" ? config.models.map((m) => m.model) : [...new Set(config.slices.map((s) => s.model))];
   return runConfig(config, await openAll(refs, resolve), options);
 }

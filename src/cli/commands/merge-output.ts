@@ -1,6 +1,6 @@
 // Shared printing for `dusk upscale` and `dusk merge`: the dry-run plan table and the summary of what was written.
 import { formatBytes } from "../../common/index.js";
-import { planRows, type MergeRun } from "../../merge/index.js";
+import { formatWeight, linearCoefficients, planRows, type MergeRun } from "../../merge/index.js";
 import { renderTable } from "../table.js";
 
 /** Prints a merge run: the plan for a dry run, else a one-paragraph summary. */
@@ -13,7 +13,14 @@ export function printMergeRun(run: MergeRun, json: boolean): void {
   }
   if (!result) {
     process.stdout.write(renderTable([["output tensor", "", "model", "source tensor", "type", "bytes", ""], ...planRows(plan)]));
-    process.stdout.write(`\ndry run: ${plan.layerMap.length} layers, ${plan.tensors.length} tensors, ${formatBytes(plan.totalBytes)} would be written as ${plan.format}; nothing was written\n`);
+    const what = plan.config.method === "linear" ? `linear merge of ${plan.config.models.length} models, ` : "";
+    process.stdout.write(`\ndry run: ${what}${plan.layerMap.length} layers, ${plan.tensors.length} tensors, ${formatBytes(plan.totalBytes)} would be written as ${plan.format}; nothing was written\n`);
+    return;
+  }
+  if (plan.config.method === "linear") {
+    const coefficients = linearCoefficients(plan.config);
+    const terms = plan.config.models.map((m, i) => `${formatWeight(coefficients[i]!)} × ${m.model}`).join(" + ");
+    process.stdout.write(`wrote ${result.files.join(", ")}\n  linear merge: ${terms}\n  ${result.layers} layers, ${result.tensors} tensors, ${formatBytes(result.bytes)}\n`);
     return;
   }
   const ranges: string[] = [];
