@@ -11,3 +11,5 @@ export { getKernels, isBackendAvailable, createModel, LlamaModel, validateModelC
 export { evaluate, EndpointBackend, ResultsStore, PythonRandom, resolveTasks, setInProcessBackendFactory, type EvaluateOptions, type EvaluateReport, type ResultsJson, type Backend as EvalBackend } from "./eval/index.js";
 export * from "./infer/index.js";
 export * from "./serve/index.js";
+export * from "./convert/index.js";
+export * from "./train/index.js";

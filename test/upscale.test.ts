@@ -251,6 +251,15 @@ describe("merge from mergekit YAML", () => {
   });
 });
 
+describe("output paths", () => {
+  it("creates a missing output folder, as -o new/folder/model.gguf users expect", async () => {
+    const out = join(dir, "not", "yet", "there", "up.gguf");
+    const run = await upscale({ model: source.F32, m: 8, output: out, progress: false });
+    expect(run.result?.layers).toBe(48);
+    expect(metadataNumber(await metadataOf(out), "llama.block_count")).toBe(48);
+  });
+});
+
 describe("failures leave nothing behind", () => {
   it("a donor that breaks mid-way leaves no output and no temporary file, and keeps an older file in place", async () => {
     const folder = await fresh("mid-way");

@@ -108,3 +108,19 @@ export function parseLayerIndex(name: string): { index: number; rename: (index: 
   }
   return undefined;
 }
+
+/**
+ * Metadata keys (after `{arch}.`) that llama.cpp accepts either as one value or as an array with one entry per layer
+ * (llama.cpp src/llama-model.cpp reads them with get_key_or_arr). A merge remaps such arrays with the layers.
+ */
+export const PER_LAYER_KEY_SUFFIXES: readonly string[] = [
+  "attention.head_count",
+  "attention.head_count_kv",
+  "feed_forward_length",
+  "attention.sliding_window_pattern",
+];
+
+/** True when `key` is a per-layer key of architecture `arch`. */
+export function isPerLayerKey(key: string, arch: string): boolean {
+  return PER_LAYER_KEY_SUFFIXES.some((suffix) => key === `${arch}.${suffix}`);
+}

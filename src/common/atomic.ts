@@ -1,13 +1,22 @@
 // Atomic outputs: every writer writes to a temporary path beside the destination and renames it into place
 // only when complete, so an interrupted or failed run leaves nothing at the destination.
 import { randomBytes } from "node:crypto";
-import { rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { DiskFullError } from "./errors.js";
 
 /** A temporary path in the same folder as `destination` (same filesystem, so rename is atomic). */
 export function temporaryPathFor(destination: string): string {
   return join(dirname(destination), `.${basename(destination)}.dusk-${randomBytes(4).toString("hex")}.tmp`);
+}
+
+/** Creates the folder that will hold `destination` (as `-o new/folder/model.gguf` users expect). */
+export async function ensureParentFolder(destination: string): Promise<void> {
+  try {
+    await mkdir(dirname(destination), { recursive: true });
+  } catch (error) {
+    throw translateWriteError(error, destination);
+  }
 }
 
 /** Maps ENOSPC/EDQUOT to a DiskFullError naming the destination; other errors pass through. */
@@ -23,6 +32,7 @@ export function translateWriteError(error: unknown, destination: string): unknow
  */
 export async function writeAtomically<T>(destination: string, write: (temporaryPath: string) => Promise<T>): Promise<T> {
   const temporary = temporaryPathFor(destination);
+  await ensureParentFolder(destination);
   try {
     const result = await write(temporary);
     await rm(destination, { recursive: true, force: true });

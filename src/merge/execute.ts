@@ -1,7 +1,7 @@
 // Carrying out a merge plan: the only part of merge/ that touches files. Streams tensor by tensor from the open
 // donors into the output (temporary files beside the destination, renamed into place when all are complete).
 import { rename, rm } from "node:fs/promises";
-import { Progress, formatBytes, temporaryPathFor, translateWriteError } from "../common/index.js";
+import { Progress, ensureParentFolder, formatBytes, temporaryPathFor, translateWriteError } from "../common/index.js";
 import { GgufWriter, Keys, encodeGgufHeader, gguf, metadataString, splitPath, writeCheckpoint, type GgufMetadata, type TensorInfo } from "../formats/index.js";
 import { GGUF_TOKENIZER_FILE, ggufMetadataFromCheckpoint, mergedCheckpointConfig, modelCard, tokenizerOnlyMetadata } from "./checkpoint-output.js";
 import { transformTensor } from "./convert.js";
@@ -50,6 +50,7 @@ async function writeGgufShards({ plan, donors, output, splitMaxBytes, name, prog
   const prefix = output.replace(/\.gguf$/i, "");
   const finals = shards.length === 1 ? [output] : shards.map((_, index) => splitPath(prefix, index, shards.length));
   const temporaries = finals.map(temporaryPathFor);
+  await ensureParentFolder(output);
   const bar = new Progress({ label: "merge", total: plan.totalBytes, unit: "", formatCount: formatBytes, silent: !progress });
   try {
     for (let index = 0; index < shards.length; index++) {

@@ -1,6 +1,7 @@
 // GGUF output of a merge: the metadata of the merged model (block count, per-layer arrays remapped, name, size
 // label, lineage, the configuration as YAML) and the split-file layout of `--split-max-size`.
 import { formatParameterCount } from "../common/index.js";
+import { isPerLayerKey } from "../arch/index.js";
 import { GgufValueType, Keys, archKey, gguf, metadataNumber, metadataString, type GgufArray, type GgufMetadata } from "../formats/index.js";
 import { contributingDonors, type MergePlan } from "./plan-common.js";
 
@@ -49,7 +50,7 @@ export function mergedGgufMetadata({ plan, donorMetadata, name }: MergedMetadata
     if (key.startsWith("split.") || key.startsWith("general.base_model.") || key === "dusk.merge.config") continue;
     if (key === blockCountKey) {
       out.set(key, { type: value.type, value: layers } as typeof value);
-    } else if (value.type === GgufValueType.ARRAY && key.startsWith(`${arch}.`) && value.value.items.length === plan.donors[baseIndex]!.layers) {
+    } else if (value.type === GgufValueType.ARRAY && isPerLayerKey(key, arch) && value.value.items.length === plan.donors[baseIndex]!.layers) {
       // A per-layer array (e.g. head_count_kv per layer): remap it with the layers, each from its own donor.
       const sources = plan.layerMap.map(({ donor }) => {
         const entry = donorMetadata[donor]!.get(key);

@@ -11,6 +11,9 @@ import { register as chat } from "./chat.js";
 import { register as serve } from "./serve.js";
 import { register as pull } from "./pull.js";
 import { register as evalCommand } from "./eval.js";
+import { register as train } from "./train.js";
+import { register as convert } from "./convert.js";
+import { register as data } from "./data.js";
 
 /** Every command, in the order `dusk --help` lists them. Add a line here when adding a command file. */
-export const commands: ((program: Command) => void)[] = [demo, upscale, merge, inspect, makeTiny, evalCommand, compare, pull, run, chat, serve];
+export const commands: ((program: Command) => void)[] = [demo, upscale, merge, inspect, makeTiny, data, train, convert, evalCommand, compare, pull, run, chat, serve];

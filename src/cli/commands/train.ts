@@ -1,0 +1,16 @@
+// `dusk train <what>`: the training commands, one subcommand each (tokenizer; pretrain, sft and dpo join here).
+// Each subcommand is a file train-<name>.ts exporting `register(train)`; adding one is one line in SUBCOMMANDS.
+import type { Command } from "commander";
+import { register as tokenizer } from "./train-tokenizer.js";
+
+/** The subcommands of `dusk train`, in the order `dusk train --help` lists them. */
+const SUBCOMMANDS: ((train: Command) => void)[] = [tokenizer];
+
+/** Registers `dusk train` and its subcommands. */
+export function register(program: Command): void {
+  const train = program
+    .command("train")
+    .description("train a tokenizer or a model")
+    .addHelpText("after", "\nExamples:\n  dusk train tokenizer --vocab-size 4096 --corpus brown -o ./tokenizer\n");
+  for (const add of SUBCOMMANDS) add(train);
+}
