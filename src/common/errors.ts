@@ -48,6 +48,16 @@ export class DiskFullError extends DuskError {
   }
 }
 
+/** A source file that ended before the bytes its header promised (truncated, or changed while dusk read it). */
+export class SourceTruncatedError extends DuskError {
+  constructor(what: string, options: DuskErrorOptions = {}) {
+    super("SOURCE_TRUNCATED", `expected the bytes of ${what} but the source file ended early`, {
+      hint: "the file was truncated or changed while dusk read it; check it (dusk inspect) and run again; nothing was left at the destination",
+      ...options,
+    });
+  }
+}
+
 /** True for errors dusk threw on purpose (as opposed to bugs). */
 export function isDuskError(error: unknown): error is DuskError {
   return error instanceof DuskError;

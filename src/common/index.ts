@@ -3,3 +3,4 @@ export * from "./errors.js";
 export * from "./atomic.js";
 export * from "./units.js";
 export * from "./progress.js";
+export * from "./fast-copy.js";

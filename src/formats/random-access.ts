@@ -10,6 +10,8 @@ export interface RandomAccess {
   readInto(target: Uint8Array, targetOffset: number, length: number, position: number): Promise<number>;
   /** Releases the underlying file, if any. */
   close(): Promise<void>;
+  /** The open file, when the bytes come from one (lets writers copy ranges in the kernel). */
+  readonly fileHandle?: FileHandle;
 }
 
 /** Random access over an open file. */
@@ -18,6 +20,11 @@ export class FileRandomAccess implements RandomAccess {
     private readonly handle: FileHandle,
     readonly size: number,
   ) {}
+
+  /** The open file. */
+  get fileHandle(): FileHandle {
+    return this.handle;
+  }
 
   /** Opens `path` for reading. */
   static async open(path: string): Promise<FileRandomAccess> {

@@ -1,5 +1,6 @@
 // The tensor-source contract every model file format implements: a list of tensors and a way to stream one
 // tensor's raw bytes. Writers take tensors one at a time from a source and never hold a whole model in memory.
+import type { FileHandle } from "node:fs/promises";
 
 /** One tensor as a format describes it, before any of its bytes are read. */
 export interface TensorInfo {
@@ -19,6 +20,13 @@ export interface StreamTensorOptions {
   chunkBytes?: number;
 }
 
+/** Where one tensor's bytes lie in an open file. */
+export interface TensorFileRange {
+  readonly handle: FileHandle;
+  readonly offset: number;
+  readonly length: number;
+}
+
 /** A readable model: its tensors and their bytes. Reading the list never reads tensor data. */
 export interface TensorSource {
   /** The tensors, in file order. */
@@ -31,6 +39,8 @@ export interface TensorSource {
   readTensor(name: string): Promise<Uint8Array>;
   /** Closes the underlying files. */
   close(): Promise<void>;
+  /** Where a tensor's bytes lie in an open file, when they do (for copies in the kernel); else undefined. */
+  fileRange?(name: string): TensorFileRange | undefined;
 }
 
 /** Default chunk size for streaming tensor data: large enough for disk throughput, small enough for memory. */

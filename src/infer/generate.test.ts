@@ -15,7 +15,7 @@ let model: InferenceModel;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "dusk-infer-"));
   const tiny = await makeTinyModel({ output: join(dir, "tiny.gguf"), type: "F32", layers: 2 });
-  model = await loadModel(tiny.path, { contextSize: 256, threads: 2, gpuLayers: 0, sequences: 2 });
+  model = await loadModel(tiny.path, { contextSize: 256, threads: 1, gpuLayers: 0, sequences: 2 });
 });
 
 afterAll(async () => {

@@ -3,6 +3,7 @@
 import { LlamaGrammarEvaluationState, type Llama, type LlamaGrammar, type SequenceEvaluateOptions, type Token } from "node-llama-cpp";
 import { InvalidArgumentError } from "../common/index.js";
 import { completionId, nowSeconds, usageOf, type ChatCompletion, type ChatTokenLogprob, type FinishReason, type TextCompletion, type TopLogprob } from "./completion.js";
+import { IncrementalDetokenizer, tokensBefore } from "./detokenize.js";
 import { ContextOverflowError, GenerationAbortedError } from "./errors.js";
 import type { InferenceModel } from "./model.js";
 import { StopMatcher } from "./stop.js";
@@ -137,7 +138,7 @@ export async function generateTokens(model: InferenceModel, promptTokens: readon
     ...(repeatPenalty !== 1 ? { repeatPenalty: { punishTokens: () => generated.slice(-64), penalty: repeatPenalty } } : {}),
     ...(grammar ? { grammarEvaluationState: new LlamaGrammarEvaluationState({ model: model.model, grammar }) } : {}),
   };
-  let decoded = "";
+  const detokenizer = new IncrementalDetokenizer(model.model);
   let finished = false;
   try {
     const steps = logprobs !== undefined
@@ -147,12 +148,8 @@ export async function generateTokens(model: InferenceModel, promptTokens: readon
       if (signal?.aborted) break;
       const token = typeof step === "number" ? step : step.token;
       generated.push(token);
-      if (typeof step !== "number" && result.logprobs) result.logprobs.push(tokenLogprob(model, token, step.probabilities, logprobs ?? 0, generated));
-      const full = model.model.detokenize(generated);
-      if (!full.endsWith("\uFFFD") && full.length >= decoded.length) {
-        emit(matcher.push(full.slice(decoded.length)));
-        decoded = full;
-      }
+      if (typeof step !== "number" && result.logprobs) result.logprobs.push(tokenLogprob(model, token, step.probabilities, logprobs ?? 0, tokensBefore(generated, generated.length - 1)));
+      emit(matcher.push(detokenizer.push(token)));
       if (matcher.stopped) {
         result.finishReason = "stop";
         finished = true;
@@ -164,8 +161,7 @@ export async function generateTokens(model: InferenceModel, promptTokens: readon
       }
     }
     if (!finished && !signal?.aborted) result.finishReason = "stop";
-    const full = model.model.detokenize(generated);
-    if (!matcher.stopped && full.length > decoded.length) emit(matcher.push(full.slice(decoded.length)));
+    if (!matcher.stopped) emit(matcher.push(detokenizer.flush()));
     emit(matcher.flush());
   } finally {
     await model.releaseSequence(sequence);
@@ -179,12 +175,13 @@ export async function generateTokens(model: InferenceModel, promptTokens: readon
   return result;
 }
 
-function tokenLogprob(model: InferenceModel, token: Token, probabilities: Map<Token, number>, top: number, context: readonly Token[]): TokenLogprob {
-  const text = model.model.detokenize([token], true, context.slice(-5, -1));
+/** A generated token and its alternatives, each token's text read after the same preceding tokens (so that equal texts mean equal tokens). */
+function tokenLogprob(model: InferenceModel, token: Token, probabilities: Map<Token, number>, top: number, before: readonly Token[]): TokenLogprob {
+  const text = model.model.detokenize([token], true, before);
   const alternatives: TokenLogprob["top"] = [];
   for (const [candidate, p] of probabilities) {
     if (alternatives.length >= top) break;
-    alternatives.push({ token: candidate, text: model.model.detokenize([candidate], true), logprob: toLogprob(p) });
+    alternatives.push({ token: candidate, text: model.model.detokenize([candidate], true, before), logprob: toLogprob(p) });
   }
   return { token, text, logprob: toLogprob(probabilities.get(token) ?? 0), top: alternatives };
 }

@@ -27,6 +27,12 @@ export interface LoadModelOptions {
   name?: string;
   /** Reuse this llama.cpp binding (tests share one). Defaults to a new CPU (or GPU, see `gpu`) binding. */
   llama?: Llama;
+  /**
+   * Use flash attention. On the CPU its results depend on how tokens are split into batches (a prompt scored whole
+   * and one scored after a cached prefix differ by ~1e-2 nats), so it is off there. Defaults to false on the CPU,
+   * node-llama-cpp's default on a GPU.
+   */
+  flashAttention?: boolean;
 }
 
 /** Sequence pool counters, for health checks and leak tests. */
@@ -96,6 +102,7 @@ export async function loadModel(path: string, {
   gpu = gpuLayers !== 0,
   name = basename(path).replace(/\.gguf$/i, ""),
   llama,
+  flashAttention,
 }: LoadModelOptions = {}): Promise<InferenceModel> {
   checkPositiveInteger("the context size", contextSize);
   checkPositiveInteger("the thread count", threads);
@@ -116,7 +123,8 @@ export async function loadModel(path: string, {
     throw new ModelLoadError(path, error instanceof Error ? error.message : String(error), { cause: error });
   }
   try {
-    context = await model.createContext({ contextSize: contextSize * sequences, sequences, threads, batchSize: Math.min(512, contextSize * sequences) });
+    const attention = flashAttention ?? (binding.gpu === false || model.gpuLayers === 0 ? false : undefined);
+    context = await model.createContext({ contextSize: contextSize * sequences, sequences, threads, batchSize: Math.min(512, contextSize * sequences), ...(attention !== undefined ? { flashAttention: attention } : {}) });
   } catch (error) {
     await model.dispose();
     throw new ModelLoadError(path, `could not create a context of ${contextSize} × ${sequences} tokens: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

@@ -1,5 +1,6 @@
 // Teacher-forced log-probabilities of every prompt token (echo + logprobs scoring) through controlledEvaluate.
 import type { Token } from "node-llama-cpp";
+import { IncrementalDetokenizer, tokensBefore } from "./detokenize.js";
 import { ContextOverflowError } from "./errors.js";
 import { tokenizePrompt } from "./generate.js";
 import type { InferenceModel } from "./model.js";
@@ -16,11 +17,14 @@ export interface ScoreOptions {
 /** Per-token log-probabilities of a text; the first reported token has none unless BOS precedes it. */
 export interface PromptScore {
   tokens: Token[];
-  /** Each token's text (special tokens spelled out). */
+  /**
+   * Each token's text (special tokens spelled out); the pieces concatenate to the prompt's text. A character split
+   * across tokens is the piece of the token that completes it (the tokens before it have "").
+   */
   pieces: string[];
   /** log p(token_i | tokens_<i); null for the first token. */
   logprobs: (number | null)[];
-  /** The most likely alternatives at each position (null for the first token). */
+  /** The most likely alternatives at each position (null for the first token), their texts read after the same tokens as the token there. */
   top: ({ token: Token; text: string; logprob: number }[] | null)[];
   /** Character offset of each token's text in the detokenized prompt. */
   offsets: number[];
@@ -34,12 +38,13 @@ export async function scorePrompt(model: InferenceModel, prompt: string | readon
   const input = withBos ? [bos, ...textTokens] : textTokens;
   if (input.length > model.contextSize) throw new ContextOverflowError(input.length, model.contextSize);
   const score: PromptScore = { tokens: textTokens, pieces: [], logprobs: [], top: [], offsets: [] };
+  const detokenizer = new IncrementalDetokenizer(model.model, { specialTokens: true });
   let offset = 0;
-  for (let i = 0; i < textTokens.length; i++) {
-    const text = model.model.detokenize(textTokens.slice(0, i + 1), true);
-    score.pieces.push(text.slice(offset));
+  for (const [i, token] of textTokens.entries()) {
+    const piece = detokenizer.push(token) + (i === textTokens.length - 1 ? detokenizer.flush() : "");
+    score.pieces.push(piece);
     score.offsets.push(offset);
-    offset = text.length;
+    offset += piece.length;
   }
   if (input.length === 0) return score;
   const sequence = await model.acquireSequence(signal);
@@ -59,9 +64,10 @@ export async function scorePrompt(model: InferenceModel, prompt: string | readon
       score.logprobs.push(Math.log(Math.max(p, Number.MIN_VALUE)));
       const alternatives: { token: Token; text: string; logprob: number }[] = [];
       if (probabilities) {
+        const before = tokensBefore(textTokens, i);
         for (const [token, q] of probabilities) {
           if (alternatives.length >= topLogprobs) break;
-          alternatives.push({ token, text: model.model.detokenize([token], true), logprob: Math.log(Math.max(q, Number.MIN_VALUE)) });
+          alternatives.push({ token, text: model.model.detokenize([token], true, before), logprob: Math.log(Math.max(q, Number.MIN_VALUE)) });
         }
       }
       score.top.push(alternatives);

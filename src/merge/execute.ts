@@ -2,7 +2,7 @@
 // donors into the output (temporary files beside the destination, renamed into place when all are complete).
 import { rename, rm } from "node:fs/promises";
 import { Progress, ensureParentFolder, formatBytes, temporaryPathFor, translateWriteError } from "../common/index.js";
-import { GgufWriter, Keys, encodeGgufHeader, gguf, metadataString, splitPath, writeCheckpoint, type GgufMetadata, type TensorInfo } from "../formats/index.js";
+import { GgufWriter, Keys, encodeGgufHeader, gguf, metadataString, splitPath, writeCheckpoint, type GgufMetadata, type TensorInfo, type TensorFileRange } from "../formats/index.js";
 import { GGUF_TOKENIZER_FILE, ggufMetadataFromCheckpoint, mergedCheckpointConfig, modelCard, tokenizerOnlyMetadata } from "./checkpoint-output.js";
 import { transformTensor } from "./convert.js";
 import type { OpenDonor } from "./donors.js";
@@ -42,6 +42,12 @@ function stepData(donors: readonly OpenDonor[], step: TensorStep): AsyncIterable
   return transformTensor({ ...step, sourceType: "F32", sourceBytes: elements * 4 }, mixTensor({ inputs, elements }));
 }
 
+/** The file range to copy unchanged for a step that only moves bytes (no conversion, permutation or mixing). */
+function unchangedRange(donors: readonly OpenDonor[], step: TensorStep): TensorFileRange | undefined {
+  if (step.mix || step.permute || step.sourceType !== step.type) return undefined;
+  return donors[step.donor]!.source.fileRange?.(step.source);
+}
+
 async function writeGgufShards({ plan, donors, output, splitMaxBytes, name, progress = true }: ExecuteMergeOptions): Promise<MergeResult> {
   const donorMetadata: GgufMetadata[] = [];
   for (const donor of donors) donorMetadata.push(donor.gguf?.metadata ?? (donor.checkpoint ? await ggufMetadataFromCheckpoint(donor.checkpoint, donor.donor.ref) : (new Map() as GgufMetadata)));
@@ -69,7 +75,9 @@ async function writeGgufShards({ plan, donors, output, splitMaxBytes, name, prog
       try {
         await writer.begin(temporaries[index]!);
         for (const step of shards[index]!) {
-          await writer.writeTensorData(step.output, stepData(donors, step));
+          const range = unchangedRange(donors, step);
+          if (range) await writer.copyTensorData(step.output, range);
+          else await writer.writeTensorData(step.output, stepData(donors, step));
           bar.tick(step.bytes);
         }
         await writer.finish();

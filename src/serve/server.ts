@@ -1,5 +1,6 @@
-// The OpenAI-compatible HTTP server on node:http: routing, API keys, body limits, validation, a bounded queue per
-// model in front of its N context sequences, and cancellation when a client goes away.
+// The OpenAI-compatible HTTP server on node:http (plus llama.cpp server's /tokenize and /detokenize): routing, API
+// keys, body limits, validation, a bounded queue per model in front of its N context sequences, and cancellation
+// when a client goes away.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Llama } from "node-llama-cpp";
@@ -7,8 +8,10 @@ import type { ZodType } from "zod";
 import { isDuskError } from "../common/index.js";
 import { ContextOverflowError, GenerationAbortedError, loadModel, type GpuLayers, type InferenceModel, type SequenceStats } from "../infer/index.js";
 import { ApiError } from "./errors.js";
-import { handleChat, handleCompletion, type HandlerContext } from "./handlers.js";
-import { chatRequest, completionRequest } from "./schemas.js";
+import { handleCompletion } from "./completions.js";
+import { handleChat, type HandlerContext } from "./handlers.js";
+import { chatRequest, completionRequest, detokenizeRequest, tokenizeRequest, type DetokenizeRequest, type TokenizeRequest } from "./schemas.js";
+import { handleDetokenize, handleTokenize } from "./tokenize.js";
 
 /** A model to serve: a name clients ask for, and a GGUF path. */
 export interface ServedModel {
@@ -56,6 +59,14 @@ interface Entry {
   model: InferenceModel;
   inFlight: number;
 }
+
+/** The POST endpoints: OpenAI's two generation endpoints and llama.cpp server's tokenizer endpoints. */
+const ENDPOINTS: Record<string, "completion" | "chat" | "tokenize" | "detokenize" | undefined> = {
+  "/v1/completions": "completion",
+  "/v1/chat/completions": "chat",
+  "/tokenize": "tokenize",
+  "/detokenize": "detokenize",
+};
 
 function sendError(res: ServerResponse, error: ApiError): void {
   if (res.headersSent) {
@@ -137,6 +148,11 @@ export async function createServer({
     throw error;
   }
   const created = Math.floor(Date.now() / 1000);
+  const entryFor = (name: string | undefined): Entry => {
+    const entry = name === undefined ? undefined : entries.get(name);
+    if (!entry) throw new ApiError(404, `expected a model this server serves (${[...entries.keys()].join(", ")}) but found "${name}"`, { param: "model", code: "model_not_found" });
+    return entry;
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
@@ -154,13 +170,19 @@ export async function createServer({
       res.writeHead(200, { "Content-Type": "application/json" }).end(text);
       return;
     }
-    const endpoint = path === "/v1/completions" ? "completion" : path === "/v1/chat/completions" ? "chat" : undefined;
-    if (!endpoint) throw new ApiError(404, `expected one of /v1/models, /v1/completions, /v1/chat/completions, /health but found ${path}`, { code: "not_found" });
+    const endpoint = ENDPOINTS[path ?? ""];
+    if (!endpoint) throw new ApiError(404, `expected one of /v1/models, ${Object.keys(ENDPOINTS).join(", ")}, /health but found ${path}`, { code: "not_found" });
     if (req.method !== "POST") throw new ApiError(405, `expected POST on ${path} but found ${req.method}`, { code: "method_not_allowed" });
     const text = await readBody(req, bodyLimit);
+    if (endpoint === "tokenize" || endpoint === "detokenize") {
+      const body = endpoint === "tokenize" ? parseBody(text, tokenizeRequest) : parseBody(text, detokenizeRequest);
+      const model = entryFor(body.model ?? entries.keys().next().value).model;
+      if (endpoint === "tokenize") handleTokenize(body as TokenizeRequest, model, res);
+      else handleDetokenize(body as DetokenizeRequest, model, res);
+      return;
+    }
     const body = endpoint === "completion" ? parseBody(text, completionRequest) : parseBody(text, chatRequest);
-    const entry = entries.get(body.model);
-    if (!entry) throw new ApiError(404, `expected a model this server serves (${[...entries.keys()].join(", ")}) but found "${body.model}"`, { param: "model", code: "model_not_found" });
+    const entry = entryFor(body.model);
     if (entry.inFlight >= parallel + queueLimit) {
       throw new ApiError(429, `the queue of ${body.model} is full (${parallel} running, ${queueLimit} waiting); try again shortly`, { type: "rate_limit_error", code: "queue_full", headers: { "Retry-After": "1" } });
     }
@@ -170,7 +192,7 @@ export async function createServer({
     };
     res.on("close", onClose);
     entry.inFlight++;
-    const context: HandlerContext = { model: entry.model, template, signal: controller.signal, res };
+    const context: HandlerContext = { model: entry.model, template, signal: controller.signal, res, parallel };
     try {
       if (endpoint === "completion") await handleCompletion(body as Parameters<typeof handleCompletion>[0], context);
       else await handleChat(body as Parameters<typeof handleChat>[0], context);

@@ -3,7 +3,7 @@
 import { access, stat } from "node:fs/promises";
 import { FileNotFoundError, InvalidArgumentError } from "../../common/index.js";
 import { FileRandomAccess, type RandomAccess } from "../random-access.js";
-import { DEFAULT_CHUNK_BYTES, type StreamTensorOptions, type TensorInfo, type TensorSource } from "../tensor.js";
+import { DEFAULT_CHUNK_BYTES, type StreamTensorOptions, type TensorFileRange, type TensorInfo, type TensorSource } from "../tensor.js";
 import { Keys, SPLIT_PATTERN, splitPath } from "./constants.js";
 import { GgufSplitError, GgufTensorNotFoundError, InvalidGgufMagicError } from "./errors.js";
 import { parseGgufHeader, type GgufHeader, type GgufTensorHeader } from "./parse.js";
@@ -128,6 +128,12 @@ export class GgufModel implements TensorSource {
     const free = this.bufferPool.get(buffer.length) ?? [];
     if (free.length < 4) free.push(buffer);
     this.bufferPool.set(buffer.length, free);
+  }
+
+  fileRange(name: string): TensorFileRange | undefined {
+    const tensor = this.requireTensor(name);
+    const handle = this.files[tensor.shard]!.fileHandle;
+    return handle ? { handle, offset: tensor.fileOffset, length: tensor.byteLength } : undefined;
   }
 
   async readTensor(name: string): Promise<Uint8Array> {

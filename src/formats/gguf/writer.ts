@@ -1,7 +1,8 @@
 // The GGUF writer: a state machine (collecting → writing → finished) that writes the header, then streams each
 // tensor's bytes in declaration order from any source, never holding the model in memory.
 import { open, type FileHandle } from "node:fs/promises";
-import { writeAtomically } from "../../common/index.js";
+import { SourceTruncatedError, copyFileRange, writeAtomically } from "../../common/index.js";
+import type { TensorFileRange } from "../tensor.js";
 import { ggmlTensorBytes, requireGgmlType, type GgmlTypeInfo } from "../ggml.js";
 import { GGUF_DEFAULT_ALIGNMENT, GGUF_VERSION, GgufValueType, Keys } from "./constants.js";
 import { encodeGgufHeader, type EncodedTensorInfo } from "./encode.js";
@@ -155,6 +156,28 @@ export class GgufWriter {
     if (written !== tensor.byteLength) throw new GgufWriterDataError(`tensor "${name}" expected ${tensor.byteLength} bytes but got ${written}`);
     this.next += 1;
     await this.pad(alignUp(start + written, this.alignment));
+  }
+
+  /**
+   * Writes the data of the next declared tensor by copying a byte range of an open file (in the kernel where the
+   * platform allows): the fast path for tensors a merge carries unchanged.
+   */
+  async copyTensorData(name: string, range: TensorFileRange): Promise<void> {
+    this.expect("copyTensorData", "writing");
+    const tensor = this.planned[this.next];
+    if (!tensor || tensor.name !== name) throw new GgufWriterDataError(`expected the data of tensor "${tensor?.name ?? "(none left)"}" next but got "${name}"`);
+    if (range.length !== tensor.byteLength) throw new GgufWriterDataError(`tensor "${name}" expected ${tensor.byteLength} bytes but got a range of ${range.length}`);
+    const start = this.dataOffset + tensor.offset;
+    if (start !== this.position) await this.pad(start);
+    try {
+      await copyFileRange({ from: range.handle, fromOffset: range.offset, to: this.handle!, toOffset: start, length: range.length });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EIO") throw new SourceTruncatedError(`tensor "${name}" (${range.length} bytes at offset ${range.offset})`, { cause: error });
+      throw error;
+    }
+    this.position = start + range.length;
+    this.next += 1;
+    await this.pad(alignUp(this.position, this.alignment));
   }
 
   /** Checks that every tensor was written and closes the file. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { FileNotFoundError } from "../../common/index.js";
 import { openSafetensors, type SafetensorsFile, type SafetensorsTensorInfo } from "../safetensors/index.js";
-import type { StreamTensorOptions, TensorSource } from "../tensor.js";
+import type { StreamTensorOptions, TensorFileRange, TensorSource } from "../tensor.js";
 import { parseGenerationConfig, parseLlamaConfig, type GenerationConfig, type LlamaConfig } from "./config.js";
 import { CONFIG_NAME, GENERATION_CONFIG_NAME, SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME, TOKENIZER_CONFIG_NAME, TOKENIZER_FILES } from "./constants.js";
 import {
@@ -80,6 +80,10 @@ export class Checkpoint implements TensorSource {
 
   tensor(name: string): CheckpointTensorInfo | undefined {
     return this.byName.get(name);
+  }
+
+  fileRange(name: string): TensorFileRange | undefined {
+    return this.shardOf(name).fileRange(name);
   }
 
   streamTensor(name: string, options: StreamTensorOptions = {}): AsyncIterable<Uint8Array> {

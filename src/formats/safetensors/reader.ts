@@ -2,7 +2,7 @@
 // with positional reads. Opening a multi-gigabyte file reads a few kilobytes.
 import { FileNotFoundError, InvalidArgumentError } from "../../common/index.js";
 import { FileRandomAccess, type RandomAccess } from "../random-access.js";
-import { DEFAULT_CHUNK_BYTES, type StreamTensorOptions, type TensorSource } from "../tensor.js";
+import { DEFAULT_CHUNK_BYTES, type StreamTensorOptions, type TensorFileRange, type TensorSource } from "../tensor.js";
 import { HEADER_LENGTH_BYTES, MAX_HEADER_BYTES } from "./constants.js";
 import {
   InvalidSafetensorsHeaderError,
@@ -71,6 +71,13 @@ export class SafetensorsFile implements TensorSource {
       done += length;
       yield chunk;
     }
+  }
+
+  /** Where a tensor's bytes lie in the open file (for copies in the kernel), or undefined for in-memory sources. */
+  fileRange(name: string): TensorFileRange | undefined {
+    const info = this.require(name);
+    const handle = this.access.fileHandle;
+    return handle ? { handle, offset: this.dataOffset + info.dataOffsets[0], length: info.byteLength } : undefined;
   }
 
   /** Reads one tensor's bytes whole. */
