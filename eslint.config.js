@@ -16,5 +16,6 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
-  { files: ["bin/**/*.js", "eslint.config.js"], ...tseslint.configs.disableTypeChecked },
+  { files: ["bin/**/*.js", "eslint.config.js", "**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+  { files: ["bin/**/*.js", "**/*.mjs"], languageOptions: { globals: { process: "readonly", URL: "readonly", console: "readonly", Buffer: "readonly" } } },
 );
