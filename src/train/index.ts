@@ -2,3 +2,4 @@
 // (and convert, for tokenizer files).
 export * from "./tokenizer/index.js";
 export * from "./data/index.js";
+export * from "./pretrain/index.js";

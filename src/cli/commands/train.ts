@@ -2,9 +2,10 @@
 // Each subcommand is a file train-<name>.ts exporting `register(train)`; adding one is one line in SUBCOMMANDS.
 import type { Command } from "commander";
 import { register as tokenizer } from "./train-tokenizer.js";
+import { register as pretrain } from "./train-pretrain.js";
 
 /** The subcommands of `dusk train`, in the order `dusk train --help` lists them. */
-const SUBCOMMANDS: ((train: Command) => void)[] = [tokenizer];
+const SUBCOMMANDS: ((train: Command) => void)[] = [tokenizer, pretrain];
 
 /** Registers `dusk train` and its subcommands. */
 export function register(program: Command): void {
