@@ -74,12 +74,25 @@ async function writeGgufShards({ plan, donors, output, splitMaxBytes, name, prog
       for (const step of shards[index]!) writer.addTensor({ name: step.output, type: step.type, dims: [...step.shape].reverse() });
       try {
         await writer.begin(temporaries[index]!);
+        // Runs of tensors carried unchanged are copied together (one kernel copy per contiguous run).
+        let run: { name: string; range: TensorFileRange; bytes: number }[] = [];
+        const flush = async (): Promise<void> => {
+          if (run.length === 0) return;
+          await writer.copyTensorsData(run);
+          bar.tick(run.reduce((sum, entry) => sum + entry.bytes, 0));
+          run = [];
+        };
         for (const step of shards[index]!) {
           const range = unchangedRange(donors, step);
-          if (range) await writer.copyTensorData(step.output, range);
-          else await writer.writeTensorData(step.output, stepData(donors, step));
+          if (range) {
+            run.push({ name: step.output, range, bytes: step.bytes });
+            continue;
+          }
+          await flush();
+          await writer.writeTensorData(step.output, stepData(donors, step));
           bar.tick(step.bytes);
         }
+        await flush();
         await writer.finish();
       } catch (error) {
         await writer.abort();

@@ -163,21 +163,45 @@ export class GgufWriter {
    * platform allows): the fast path for tensors a merge carries unchanged.
    */
   async copyTensorData(name: string, range: TensorFileRange): Promise<void> {
-    this.expect("copyTensorData", "writing");
-    const tensor = this.planned[this.next];
-    if (!tensor || tensor.name !== name) throw new GgufWriterDataError(`expected the data of tensor "${tensor?.name ?? "(none left)"}" next but got "${name}"`);
-    if (range.length !== tensor.byteLength) throw new GgufWriterDataError(`tensor "${name}" expected ${tensor.byteLength} bytes but got a range of ${range.length}`);
-    const start = this.dataOffset + tensor.offset;
-    if (start !== this.position) await this.pad(start);
-    try {
-      await copyFileRange({ from: range.handle, fromOffset: range.offset, to: this.handle!, toOffset: start, length: range.length });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EIO") throw new SourceTruncatedError(`tensor "${name}" (${range.length} bytes at offset ${range.offset})`, { cause: error });
-      throw error;
+    await this.copyTensorsData([{ name, range }]);
+  }
+
+  /**
+   * Copies the data of the next declared tensors from byte ranges of open files. Tensors that lie back to back in
+   * the same source file, with the same gaps as in the output, are copied as one range (layers [0, 24) of a model
+   * become a single copy), so the copy costs what `cp` pays for the same bytes.
+   */
+  async copyTensorsData(entries: readonly { readonly name: string; readonly range: TensorFileRange }[]): Promise<void> {
+    this.expect("copyTensorsData", "writing");
+    const planned = entries.map(({ name, range }, i) => {
+      const tensor = this.planned[this.next + i];
+      if (!tensor || tensor.name !== name) throw new GgufWriterDataError(`expected the data of tensor "${tensor?.name ?? "(none left)"}" next but got "${name}"`);
+      if (range.length !== tensor.byteLength) throw new GgufWriterDataError(`tensor "${name}" expected ${tensor.byteLength} bytes but got a range of ${range.length}`);
+      return tensor;
+    });
+    for (let first = 0; first < entries.length; ) {
+      let last = first;
+      while (
+        last + 1 < entries.length &&
+        entries[last + 1]!.range.handle === entries[first]!.range.handle &&
+        entries[last + 1]!.range.offset - entries[last]!.range.offset === planned[last + 1]!.offset - planned[last]!.offset
+      ) last += 1;
+      const start = this.dataOffset + planned[first]!.offset;
+      const length = planned[last]!.offset - planned[first]!.offset + planned[last]!.byteLength;
+      if (start !== this.position) await this.pad(start);
+      const from = entries[first]!.range;
+      try {
+        await copyFileRange({ from: from.handle, fromOffset: from.offset, to: this.handle!, toOffset: start, length });
+      } catch (error) {
+        const names = first === last ? `tensor "${entries[first]!.name}"` : `tensors "${entries[first]!.name}" … "${entries[last]!.name}"`;
+        if ((error as NodeJS.ErrnoException).code === "EIO") throw new SourceTruncatedError(`${names} (${length} bytes at offset ${from.offset})`, { cause: error });
+        throw error;
+      }
+      this.position = start + length;
+      this.next += last - first + 1;
+      await this.pad(alignUp(this.position, this.alignment));
+      first = last + 1;
     }
-    this.position = start + range.length;
-    this.next += 1;
-    await this.pad(alignUp(this.position, this.alignment));
   }
 
   /** Checks that every tensor was written and closes the file. */
