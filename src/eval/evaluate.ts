@@ -28,7 +28,7 @@ export interface EvaluateOptions {
   profile?: string | undefined;
   /** Shots for every task with a few-shot pool. Defaults to each task's leaderboard count. */
   numFewshot?: number | undefined;
-  /** Local data: DIR/<task folder>/... Defaults to the Hub (not wired yet: raises "pass --data-dir"). */
+  /** Local data: DIR/<task folder>/... Defaults to the Hub: the parquet export (refs/convert/parquet) pulled once into the HF cache (see HubDatasetResolver). */
   dataDir?: string | undefined;
   /** A resolver to use instead of dataDir/the Hub. */
   resolver?: DatasetResolver | undefined;
@@ -88,7 +88,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateReport
   }
   const profile = getProfile(profileName);
   const { tasks, groups } = resolveTasks(taskList, profile);
-  const resolver = options.resolver ?? (dataDir !== undefined ? new DataDirResolver(dataDir) : new HubDatasetResolver());
+  const resolver = options.resolver ?? (dataDir !== undefined ? new DataDirResolver(dataDir) : new HubDatasetResolver({ quiet: options.progress === false }));
   const loader = new DatasetLoader(resolver);
 
   const plans: TaskPlan[] = [];

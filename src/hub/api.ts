@@ -1,9 +1,10 @@
-// The Hub's HTTP API as dusk uses it: the file list of a revision (`/api/models/{repo}/revision/{rev}?blobs=true`),
-// file metadata by HEAD on `/{repo}/resolve/{rev}/{path}` (X-Repo-Commit, X-Linked-Etag, X-Linked-Size, ETag), and
+// The Hub's HTTP API as dusk uses it: the file list of a revision (`/api/models/{repo}/revision/{rev}?blobs=true`,
+// `/api/datasets/...` for datasets), file metadata by HEAD on `/{repo}/resolve/{rev}/{path}` (`/datasets/{repo}/...`
+// for datasets; X-Repo-Commit, X-Linked-Etag, X-Linked-Size, ETag), and
 // the mapping of HTTP failures to typed errors (401/403 gated or private, 404 with close matches, ...).
 import { z } from "zod";
 import type { DuskError } from "../common/index.js";
-import { COMMIT_HASH, type HubSettings } from "./cache.js";
+import { COMMIT_HASH, type HubSettings, type RepoType } from "./cache.js";
 import { HubAuthError, HubBadResponseError, HubHttpError, HubNotFoundError } from "./errors.js";
 import { discard, header, readBody, send, type HttpResponse } from "./http.js";
 import { isSafeRepoPath } from "./reference.js";
@@ -52,6 +53,8 @@ export interface ErrorContext {
   path?: string;
   /** Paths the repository is known to have, for "close matches". */
   knownPaths?: readonly string[];
+  /** Model or dataset repository. Defaults to "model". */
+  repoType?: RepoType;
 }
 
 const listingSchema = z.object({
@@ -86,9 +89,9 @@ export function hubHeaders(settings: HubSettings): Record<string, string> {
   };
 }
 
-/** `{endpoint}/{repo}/resolve/{revision}/{path}` with the revision and path segments URL-encoded. */
-export function resolveUrl(endpoint: string, repo: string, revision: string, path: string): string {
-  return `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${path.split("/").map(encodeURIComponent).join("/")}`;
+/** `{endpoint}/{repo}/resolve/{revision}/{path}` (`{endpoint}/datasets/{repo}/...` for a dataset), revision and path segments URL-encoded. */
+export function resolveUrl(endpoint: string, repo: string, revision: string, path: string, repoType: RepoType = "model"): string {
+  return `${endpoint}/${repoType === "dataset" ? "datasets/" : ""}${repo}/resolve/${encodeURIComponent(revision)}/${path.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 /** Maps a failed Hub answer to the typed error that explains it. */
@@ -111,13 +114,13 @@ export function hubError(response: HttpResponse, context: ErrorContext): DuskErr
 }
 
 /** Lists the files of `repo` at `revision` with sizes and blob names, and the commit the revision points at. */
-export async function fetchRepoListing(client: HubClient, repo: string, revision: string): Promise<RepoListing> {
+export async function fetchRepoListing(client: HubClient, repo: string, revision: string, repoType: RepoType = "model"): Promise<RepoListing> {
   const { settings, timeoutMs, signal } = client;
-  const url = `${settings.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
+  const url = `${settings.endpoint}/api/${repoType}s/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
   const response = await send({ url, headers: { ...hubHeaders(settings), accept: "application/json" }, timeoutMs, redirects: "same-origin", ...(signal ? { signal } : {}) });
   if (response.status !== 200) {
     discard(response);
-    throw hubError(response, { repo, revision });
+    throw hubError(response, { repo, revision, repoType });
   }
   let json: unknown;
   try {
@@ -142,7 +145,7 @@ export async function fetchRepoListing(client: HubClient, repo: string, revision
 /** HEADs a file's resolve URL: its commit, blob name (X-Linked-Etag, else ETag), size and download location. */
 export async function fetchFileMetadata(client: HubClient, context: ErrorContext & { path: string }): Promise<FileMetadata> {
   const { settings, timeoutMs, signal } = client;
-  const url = resolveUrl(settings.endpoint, context.repo, context.revision, context.path);
+  const url = resolveUrl(settings.endpoint, context.repo, context.revision, context.path, context.repoType);
   const response = await send({ url, method: "HEAD", headers: hubHeaders(settings), timeoutMs, redirects: "same-origin", ...(signal ? { signal } : {}) });
   discard(response);
   if (response.status >= 400 || response.status < 200) throw hubError(response, context);

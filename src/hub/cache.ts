@@ -1,4 +1,5 @@
-// The Hugging Face cache layout, exactly as huggingface_hub writes it, and the settings that locate it:
+// The Hugging Face cache layout, exactly as huggingface_hub writes it, and the settings that locate it
+// (dataset repositories live in `datasets--{org}--{name}` with the same layout):
 //   <cache>/models--{org}--{name}/blobs/<etag>                 file contents (etag: LFS sha256 or git blob sha1)
 //   <cache>/models--{org}--{name}/snapshots/<commit>/<path>    relative symlinks to ../../blobs/<etag> (deeper for subfolders)
 //   <cache>/models--{org}--{name}/refs/<revision>              the commit hash a branch or tag pointed at
@@ -78,21 +79,25 @@ export function resolveHubSettings(options: HubSettingsOptions = {}): HubSetting
   return { endpoint, token, cacheDir, offline: options.offline ?? isTruthy(env.HF_HUB_OFFLINE) };
 }
 
-/** `models--org--name`: the repository's folder in the cache. */
-export function repoFolderName(repo: string): string {
-  return ["models", ...repo.split("/")].join("--");
+/** The kinds of Hub repository dusk reads. */
+export type RepoType = "model" | "dataset";
+
+/** `models--org--name` (or `datasets--org--name`): the repository's folder in the cache. */
+export function repoFolderName(repo: string, repoType: RepoType = "model"): string {
+  return [`${repoType}s`, ...repo.split("/")].join("--");
 }
 
 /** Paths and operations of one repository's folder in the cache. */
 export class RepoCache {
-  /** `<cache>/models--org--name`. */
+  /** `<cache>/models--org--name` (`datasets--org--name` for a dataset). */
   readonly folder: string;
 
   constructor(
     readonly cacheDir: string,
     readonly repo: string,
+    readonly repoType: RepoType = "model",
   ) {
-    this.folder = join(cacheDir, repoFolderName(repo));
+    this.folder = join(cacheDir, repoFolderName(repo, repoType));
   }
 
   blobPath(etag: string): string {
@@ -106,7 +111,7 @@ export class RepoCache {
 
   /** dusk's own lock file beside huggingface_hub's (`.locks/<repo folder>/<etag>.lock`). */
   lockPath(etag: string): string {
-    return join(this.cacheDir, ".locks", repoFolderName(this.repo), `${etag}.dusk.lock`);
+    return join(this.cacheDir, ".locks", repoFolderName(this.repo, this.repoType), `${etag}.dusk.lock`);
   }
 
   snapshotPath(commit: string): string {

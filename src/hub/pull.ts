@@ -1,11 +1,12 @@
 // pull(): a Hub reference to files in the Hugging Face cache (list the revision, pick files, reuse cached blobs,
 // download the rest, link the snapshot, record the ref), and resolveModelReference(): what every command calls to
-// accept a local path or a Hub id and get local paths back.
+// accept a local path or a Hub id and get local paths back. pullDataset() does the same for dataset repositories
+// (`datasets--org--name` in the cache), e.g. the parquet files an eval task reads.
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { FileNotFoundError, formatBytes, isDuskError, Progress } from "../common/index.js";
+import { FileNotFoundError, formatBytes, InvalidArgumentError, isDuskError, Progress } from "../common/index.js";
 import { fetchFileMetadata, fetchRepoListing, hubError, hubHeaders, resolveUrl, type HubClient, type RepoListing } from "./api.js";
-import { RepoCache, resolveHubSettings, type HubSettingsOptions } from "./cache.js";
+import { RepoCache, resolveHubSettings, type HubSettingsOptions, type RepoType } from "./cache.js";
 import { downloadBlob, withBlobLock } from "./download.js";
 import { HubAuthError, HubHttpError, HubNotFoundError, HubOfflineError, HubUnreachableError, NoMatchingFilesError } from "./errors.js";
 import { DEFAULT_REVISION, formatHubReference, parseHubReference, parseModelReference, type HubReference } from "./reference.js";
@@ -29,6 +30,8 @@ export interface PullOptions extends HubSettingsOptions {
   timeoutMs?: number;
   /** Cancels the pull (a partial download stays for resuming). */
   signal?: AbortSignal;
+  /** A model or a dataset repository. Defaults to "model". */
+  repoType?: RepoType;
 }
 
 /** One file of a pull. */
@@ -102,7 +105,8 @@ async function pullFromCache(reference: HubReference, revision: string, cache: R
 async function pullFile(client: HubClient, cache: RepoCache, listing: RepoListing, path: string, options: PullOptions): Promise<PulledFile> {
   const { quiet = false, stream = process.stderr, retries = 5, retryDelayMs = 1000, timeoutMs = 30_000, signal } = options;
   const { repo, commit } = listing;
-  const context = { repo, revision: commit, path, knownPaths: listing.files.map((file) => file.path) };
+  const { repoType } = cache;
+  const context = { repo, revision: commit, path, knownPaths: listing.files.map((file) => file.path), repoType };
   const listed = listing.files.find((file) => file.path === path);
   let etag = listed?.etag;
   let size = listed?.size;
@@ -127,7 +131,7 @@ async function pullFile(client: HubClient, cache: RepoCache, listing: RepoListin
             blobPath: cache.blobPath(blobEtag),
             etag: blobEtag,
             expectedSize: size,
-            url: resolveUrl(client.settings.endpoint, repo, commit, path),
+            url: resolveUrl(client.settings.endpoint, repo, commit, path, repoType),
             headers: hubHeaders(client.settings),
             label: `${repo}:${path}`,
             httpError: (response) => hubError(response, context),
@@ -149,17 +153,17 @@ async function pullFile(client: HubClient, cache: RepoCache, listing: RepoListin
  */
 export async function pull(reference: string | HubReference, options: PullOptions = {}): Promise<PullResult> {
   const parsed = typeof reference === "string" ? parseHubReference(reference) : reference;
-  const { include = [], companions = true, timeoutMs = 30_000, signal } = options;
+  const { include = [], companions = true, timeoutMs = 30_000, signal, repoType = "model" } = options;
   const settings = resolveHubSettings(options);
   const revision = parsed.revision ?? DEFAULT_REVISION;
-  const cache = new RepoCache(settings.cacheDir, parsed.repo);
+  const cache = new RepoCache(settings.cacheDir, parsed.repo, repoType);
   const request: SelectionRequest = { ...(parsed.selector ? { selector: parsed.selector } : {}), include, companions };
   if (settings.offline) return pullFromCache(parsed, revision, cache, request, "offline mode (HF_HUB_OFFLINE=1) forbids downloading");
 
   const client: HubClient = { settings, timeoutMs, ...(signal ? { signal } : {}) };
   let listing: RepoListing;
   try {
-    listing = await fetchRepoListing(client, parsed.repo, revision);
+    listing = await fetchRepoListing(client, parsed.repo, revision, repoType);
   } catch (error) {
     if (!mayFallBackToCache(error)) throw error;
     try {
@@ -173,6 +177,30 @@ export async function pull(reference: string | HubReference, options: PullOption
   const files: PulledFile[] = [];
   for (const path of paths) files.push(await pullFile(client, cache, listing, path, options));
   return { repo: parsed.repo, revision, commit: listing.commit, files, snapshotPath: cache.snapshotPath(listing.commit), offline: false };
+}
+
+/** Options of pullDataset: those of pull, less the model-only ones. */
+export interface PullDatasetOptions extends Omit<PullOptions, "repoType" | "companions"> {
+  /** Branch, tag or commit (e.g. `refs/convert/parquet`, the Hub's parquet export). Defaults to main. */
+  revision?: string;
+}
+
+/** A dataset id: `name` (canonical datasets such as `gsm8k`) or `org/name`. */
+const DATASET_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
+
+/**
+ * Pulls files of a Hub dataset repository (those matching `include`, else all) into the Hugging Face cache
+ * (`datasets--org--name`), with the same reuse, resume, offline and fallback rules as pull().
+ */
+export async function pullDataset(repo: string, options: PullDatasetOptions = {}): Promise<PullResult> {
+  if (!DATASET_ID.test(repo) || repo.split("/").some((part) => part === "." || part === "..")) {
+    throw new InvalidArgumentError(`expected a Hub dataset id such as gsm8k or org/name but got "${repo}"`, {
+      hint: "give the dataset id as the Hub shows it, e.g. allenai/ai2_arc",
+    });
+  }
+  const { revision, include = [], ...rest } = options;
+  const reference: HubReference = { kind: "hub", repo, ...(revision !== undefined ? { revision } : {}) };
+  return pull(reference, { ...rest, include: include.length > 0 ? include : ["*"], companions: false, repoType: "dataset" });
 }
 
 /** The file or folder a pull should be loaded from (see ResolvedModel.path). */

@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { DataDirResolver, DatasetLoader, DatasetNotFoundError, DatasetNotLocalError, HubDatasetResolver, PROFILES, evaluate, resolveTasks } from "../../src/eval/index.js";
 import { splitOfPath } from "../../src/eval/data/resolver.js";
 import { FIXTURE_EVAL_DOCS, arcRows, writeFixtureDataDir } from "./fixtures.js";
@@ -47,9 +47,17 @@ describe("DataDirResolver", () => {
     );
   });
 
-  it("the Hub hook says to pass --data-dir until src/hub is wired", async () => {
-    await expect(new HubDatasetResolver().resolve({ dataset: taskOf("gsm8k").dataset, splits: ["test"], defaultSplit: "test" })).rejects.toThrow(DatasetNotLocalError);
-    await expect(evaluate({ tasks: "gsm8k", dumpPrompts: join(root, "x.jsonl"), progress: false })).rejects.toThrow(/dataset not found locally; pass --data-dir/);
+  it("without --data-dir, offline and with an empty Hub cache, says to pass --data-dir", async () => {
+    const cacheDir = join(root, "empty-hub-cache");
+    const offline = { cacheDir, env: {}, offline: true };
+    await expect(new HubDatasetResolver(offline).resolve({ dataset: taskOf("gsm8k").dataset, splits: ["test"], defaultSplit: "test" })).rejects.toThrow(DatasetNotLocalError);
+    vi.stubEnv("HF_HUB_OFFLINE", "1");
+    vi.stubEnv("HF_HUB_CACHE", cacheDir);
+    try {
+      await expect(evaluate({ tasks: "gsm8k", dumpPrompts: join(root, "x.jsonl"), progress: false })).rejects.toThrow(/dataset not found locally; pass --data-dir/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

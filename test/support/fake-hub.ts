@@ -1,5 +1,5 @@
-// A local stand-in for the Hugging Face Hub (node:http on 127.0.0.1, random ports) for tests: the model API
-// (`/api/models/{repo}/revision/{rev}?blobs=true`), resolve URLs with the Hub's headers (X-Repo-Commit, ETag,
+// A local stand-in for the Hugging Face Hub (node:http on 127.0.0.1, random ports) for tests: the model and dataset
+// APIs (`/api/models|datasets/{repo}/revision/{rev}?blobs=true`), resolve URLs (`/datasets/{repo}/...` for datasets) with the Hub's headers (X-Repo-Commit, ETag,
 // X-Linked-Etag, X-Linked-Size; 302 to a CDN origin for LFS files) and a CDN that honours Range. Faults can be
 // switched on per file: cut the connection mid-body once, serve corrupted or truncated bytes, ignore Range.
 import { createHash } from "node:crypto";
@@ -17,6 +17,10 @@ export interface FakeFile {
 /** A fake repository. */
 export interface FakeRepo {
   id: string;
+  /** A model or a dataset repository. Defaults to "model". */
+  type?: "model" | "dataset";
+  /** Branches besides main that point at the same commit (e.g. refs/convert/parquet). Defaults to none. */
+  branches?: string[];
   files: FakeFile[];
   /** "gated": the API is public but files need the token; "private": everything needs it. Defaults to "public". */
   access?: "public" | "gated" | "private";
@@ -83,6 +87,11 @@ function store(repo: FakeRepo): StoredRepo {
   return { spec: repo, commit: commitHash.digest("hex"), files };
 }
 
+/** How repositories are keyed: a model by its id, a dataset as `datasets/<id>` (as in the Hub's URLs). */
+function repoKey(id: string, type: "model" | "dataset" = "model"): string {
+  return type === "dataset" ? `datasets/${id}` : id;
+}
+
 /** A running fake Hub: `endpoint` for HF_ENDPOINT, `requests` for assertions, `faults` to switch failures on. */
 export class FakeHub {
   readonly requests: RecordedRequest[] = [];
@@ -94,7 +103,7 @@ export class FakeHub {
   cdnOrigin = "";
 
   constructor(repos: FakeRepo[]) {
-    for (const repo of repos) this.repos.set(repo.id, store(repo));
+    for (const repo of repos) this.repos.set(repoKey(repo.id, repo.type), store(repo));
   }
 
   /** Starts the Hub and its CDN on two random loopback ports. */
@@ -117,7 +126,7 @@ export class FakeHub {
     }
   }
 
-  /** The commit a repository's main branch points at. */
+  /** The commit a repository's main branch points at (a dataset's key is `datasets/<id>`). */
   commitOf(repo: string): string {
     return this.stored(repo).commit;
   }
@@ -147,9 +156,9 @@ export class FakeHub {
     response.on("finish", () => (record.status = response.statusCode));
     response.on("close", () => (record.status ||= response.statusCode));
     if (server === "cdn") return this.serveCdn(url, request, response, record);
-    const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname);
+    const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url.pathname) ?? /^\/api\/(datasets\/[^/]+(?:\/[^/]+)?)\/revision\/([^/]+)$/.exec(url.pathname);
     if (api) return this.serveListing(decodeURIComponent(api[1] ?? ""), decodeURIComponent(api[2] ?? ""), url, request, response);
-    const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
+    const resolve = /^\/(datasets\/[^/]+(?:\/[^/]+)?)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname) ?? /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
     if (resolve) {
       const path = (resolve[3] ?? "").split("/").map(decodeURIComponent).join("/");
       return this.serveResolve(decodeURIComponent(resolve[1] ?? ""), decodeURIComponent(resolve[2] ?? ""), path, request, response, record);
@@ -167,7 +176,7 @@ export class FakeHub {
   }
 
   private commitFor(repo: StoredRepo, revision: string): string | undefined {
-    return revision === "main" || revision === repo.commit ? repo.commit : undefined;
+    return revision === "main" || revision === repo.commit || (repo.spec.branches ?? []).includes(revision) ? repo.commit : undefined;
   }
 
   private serveListing(id: string, revision: string, url: URL, request: IncomingMessage, response: ServerResponse): void {
@@ -184,7 +193,7 @@ export class FakeHub {
         : {}),
     }));
     response.writeHead(200, { "content-type": "application/json" });
-    response.end(JSON.stringify({ _id: "x", id, sha: commit, private: repo.spec.access === "private", gated: repo.spec.access === "gated" ? "auto" : false, siblings }));
+    response.end(JSON.stringify({ _id: "x", id: repo.spec.id, sha: commit, private: repo.spec.access === "private", gated: repo.spec.access === "gated" ? "auto" : false, siblings }));
   }
 
   private serveResolve(id: string, revision: string, path: string, request: IncomingMessage, response: ServerResponse, record: RecordedRequest): void {

@@ -1,8 +1,10 @@
 // Finding a dataset's files: the DatasetResolver interface, the --data-dir implementation (a folder per dataset,
-// the split named by file or folder), and the hook for the Hub (not wired yet: src/hub is being built).
+// the split named by file or folder), and the Hub implementation (the Hub's parquet export, pulled once into the
+// Hugging Face cache through src/hub; later runs, also with HF_HUB_OFFLINE=1, read the cache).
 import { readdir, stat } from "node:fs/promises";
 import { basename, join, relative, sep } from "node:path";
-import { DuskError } from "../../common/index.js";
+import { DuskError, type DuskErrorOptions } from "../../common/index.js";
+import { HubOfflineError, NoMatchingFilesError, pullDataset, type PullDatasetOptions, type PullResult } from "../../hub/index.js";
 import { DatasetNotFoundError } from "../errors.js";
 import type { DatasetFolder, DatasetSpec, SplitName } from "../tasks/types.js";
 import { DATA_EXTENSIONS } from "./readers.js";
@@ -76,22 +78,67 @@ export class DataDirResolver implements DatasetResolver {
   }
 }
 
-/** Raised until the Hub resolver is wired to src/hub: data must be given with --data-dir. */
+/** Raised when the data is neither given with --data-dir nor in the Hub cache, and the Hub may not be asked (offline). */
 export class DatasetNotLocalError extends DuskError {
-  constructor(hubId: string) {
+  constructor(hubId: string, options: DuskErrorOptions = {}) {
     super("EVAL_DATASET_NOT_LOCAL", `dataset not found locally; pass --data-dir (expected local files for ${hubId})`, {
-      hint: "download the task's parquet files (or use the original formats) into DIR/<task folder>/ and pass --data-dir DIR",
+      hint: "run once online (unset HF_HUB_OFFLINE) to cache the Hub's parquet files, or put the task's files into DIR/<task folder>/ and pass --data-dir DIR",
+      ...options,
     });
   }
 }
 
+/** The Hub's parquet export of every dataset: `{config}/{split}/NNNN.parquet` (`partial-{split}` for cut splits). */
+export const PARQUET_REVISION = "refs/convert/parquet";
+
 /**
- * The Hub hook: will download the Hub's parquet files for dataset.hubId/hubConfig into the Hub cache through
- * src/hub and return their paths. Until src/hub exports a dataset download, it raises DatasetNotLocalError.
+ * The config folder a task reads in the parquet export. One layout for every task (the repositories' own main
+ * branches differ: scripts, jsonl, parquet), all at revision refs/convert/parquet:
+ *   allenai/ai2_arc   ARC-Challenge/{train,validation,test}/0000.parquet
+ *   Rowan/hellaswag   default/{train,validation,test}/0000.parquet        (no config: "default")
+ *   cais/mmlu         all/{dev,validation,test}/0000.parquet              (one config for all 57 subjects; rows carry `subject`)
+ *   truthful_qa       multiple_choice/validation/0000.parquet
+ *   winogrande        winogrande_xl/{train,validation,test}/0000.parquet
+ *   gsm8k             main/{train,test}/0000.parquet
+ */
+function parquetConfig(dataset: DatasetSpec): string {
+  if (dataset.folder === "mmlu") return "all";
+  return dataset.hubConfig ?? "default";
+}
+
+/**
+ * Reads datasets from the Hub: pulls the parquet files of the task's config and splits (revision
+ * refs/convert/parquet) into the Hugging Face cache through src/hub, once; later runs reuse the cache, and with
+ * HF_HUB_OFFLINE=1 read only the cache (DatasetNotLocalError when it lacks them).
  */
 export class HubDatasetResolver implements DatasetResolver {
-  resolve({ dataset }: DatasetRequest): Promise<DatasetFiles> {
-    return Promise.reject(new DatasetNotLocalError(dataset.hubConfig ? `${dataset.hubId} (${dataset.hubConfig})` : dataset.hubId));
+  /** @param options Hub settings and pull options (cache folder, endpoint, quiet, ...). Defaults to the environment's. */
+  constructor(private readonly options: PullDatasetOptions = {}) {}
+
+  async resolve({ dataset, folder = dataset.folder, splits }: DatasetRequest): Promise<DatasetFiles> {
+    const config = parquetConfig(dataset);
+    const what = dataset.hubConfig ? `${dataset.hubId} (${dataset.hubConfig})` : dataset.hubId;
+    if (folder !== dataset.folder) throw new DatasetNotFoundError(`expected ${folder}/ in a --data-dir but found no --data-dir (the Hub has only ${what})`);
+    const include = splits.flatMap((split) => [`${config}/${split}/*.parquet`, `${config}/partial-${split}/*.parquet`]);
+    let pulled: PullResult;
+    try {
+      pulled = await pullDataset(dataset.hubId, { revision: PARQUET_REVISION, ...this.options, include });
+    } catch (error) {
+      if (error instanceof HubOfflineError) throw new DatasetNotLocalError(what, { cause: error });
+      if (error instanceof NoMatchingFilesError) {
+        throw new DatasetNotFoundError(`expected the ${splits.join(", ")} split(s) of ${what} as ${config}/<split>/*.parquet on the Hub's ${PARQUET_REVISION} branch but found none`, { cause: error });
+      }
+      throw error;
+    }
+    const result: Partial<Record<SplitName, string[]>> = {};
+    for (const split of splits) {
+      const files = pulled.files.filter((file) => file.path.startsWith(`${config}/${split}/`) || file.path.startsWith(`${config}/partial-${split}/`));
+      if (files.length === 0) {
+        throw new DatasetNotFoundError(`expected a ${split} split of ${what} (${config}/${split}/*.parquet at ${PARQUET_REVISION}) but found none`);
+      }
+      result[split] = files.map((file) => file.localPath).sort();
+    }
+    return { root: join(pulled.snapshotPath, config), splits: result };
   }
 }
 
