@@ -38,7 +38,7 @@ let server: DuskServer;
 beforeAll(async () => {
   writeFixtureDataDir(dataDir);
   modelPath = (await makeTinyModel({ output: join(root, "tiny.gguf"), type: "F32", layers: 2, context: CONTEXT })).path;
-  server = await createServer({ models: [{ name: "tiny", path: modelPath }], port: 0, parallel: 2, contextSize: CONTEXT, threads: 1, gpuLayers: 0, llama: await getSharedLlama(false) });
+  server = await createServer({ models: [{ name: "tiny", path: modelPath }], port: 0, parallel: 2, contextSize: CONTEXT, threads: 1, gpuLayers: 0, kvCacheType: "F32", llama: await getSharedLlama(false) });
 });
 
 afterAll(async () => {

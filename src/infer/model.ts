@@ -33,6 +33,11 @@ export interface LoadModelOptions {
    * node-llama-cpp's default on a GPU.
    */
   flashAttention?: boolean;
+  /**
+   * Element type of the KV cache. llama.cpp's F16 cache rounds keys and values (about 2e-4 nats per scored token on
+   * small models); exact scoring (`dusk eval`) asks for F32. Defaults to "F16", llama.cpp's default.
+   */
+  kvCacheType?: "F16" | "F32";
 }
 
 /** Sequence pool counters, for health checks and leak tests. */
@@ -103,6 +108,7 @@ export async function loadModel(path: string, {
   name = basename(path).replace(/\.gguf$/i, ""),
   llama,
   flashAttention,
+  kvCacheType = "F16",
 }: LoadModelOptions = {}): Promise<InferenceModel> {
   checkPositiveInteger("the context size", contextSize);
   checkPositiveInteger("the thread count", threads);
@@ -124,7 +130,7 @@ export async function loadModel(path: string, {
   }
   try {
     const attention = flashAttention ?? (binding.gpu === false || model.gpuLayers === 0 ? false : undefined);
-    context = await model.createContext({ contextSize: contextSize * sequences, sequences, threads, batchSize: Math.min(512, contextSize * sequences), ...(attention !== undefined ? { flashAttention: attention } : {}) });
+    context = await model.createContext({ contextSize: contextSize * sequences, sequences, threads, batchSize: Math.min(512, contextSize * sequences), experimentalKvCacheKeyType: kvCacheType, experimentalKvCacheValueType: kvCacheType, ...(attention !== undefined ? { flashAttention: attention } : {}) });
   } catch (error) {
     await model.dispose();
     throw new ModelLoadError(path, `could not create a context of ${contextSize} × ${sequences} tokens: ${error instanceof Error ? error.message : String(error)}`, { cause: error });

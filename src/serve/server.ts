@@ -42,6 +42,8 @@ export interface ServerOptions {
   gpuLayers?: GpuLayers;
   /** Chat template for /v1/chat/completions. Defaults to "auto". */
   template?: string;
+  /** KV cache element type: "F32" makes echo+logprobs scoring exact (what `dusk eval --endpoint` wants). Defaults to "F16". */
+  kvCacheType?: "F16" | "F32";
   /** Share a llama.cpp binding (tests). */
   llama?: Llama;
 }
@@ -135,12 +137,13 @@ export async function createServer({
   threads,
   gpuLayers = "auto",
   template = "auto",
+  kvCacheType = "F16",
   llama,
 }: ServerOptions): Promise<DuskServer> {
   const entries = new Map<string, Entry>();
   try {
     for (const served of models) {
-      const model = await loadModel(served.path, { name: served.name, contextSize, gpuLayers, sequences: parallel, ...(threads !== undefined ? { threads } : {}), ...(llama ? { llama } : {}) });
+      const model = await loadModel(served.path, { name: served.name, contextSize, gpuLayers, sequences: parallel, kvCacheType, ...(threads !== undefined ? { threads } : {}), ...(llama ? { llama } : {}) });
       entries.set(served.name, { model, inFlight: 0 });
     }
   } catch (error) {

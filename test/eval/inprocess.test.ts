@@ -20,7 +20,7 @@ let reference: InferenceModel;
 beforeAll(async () => {
   modelPath = (await makeTinyModel({ output: join(root, "tiny.gguf"), type: "F32", layers: 2, context: 512 })).path;
   backend = await createInProcessBackend({ modelPath, threads: 1, contextLength: 512 });
-  reference = await loadModel(modelPath, { contextSize: 512, threads: 1, gpuLayers: 0, gpu: false });
+  reference = await loadModel(modelPath, { contextSize: 512, threads: 1, gpuLayers: 0, gpu: false, kvCacheType: "F32" });
 });
 
 afterAll(async () => {

@@ -12,12 +12,19 @@ interface ServeCliOptions extends ModelCliOptions {
   queue: string;
   apiKey?: string;
   template: string;
+  kvCacheType: string;
 }
 
 function integer(name: string, text: string, min: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`expected ${name} to be a whole number ≥ ${min} but found "${text}"`);
   return value;
+}
+
+function kvCacheType(value: string): "F16" | "F32" {
+  const upper = value.toUpperCase();
+  if (upper !== "F16" && upper !== "F32") throw new InvalidArgumentError(`expected --kv-cache-type F16 or F32 but got "${value}"`);
+  return upper;
 }
 
 /** Registers `dusk serve`. */
@@ -34,6 +41,7 @@ export function register(program: Command): void {
     .option("--queue <n>", "requests waiting beyond --parallel before 429", "64")
     .option("--api-key <key>", "require Authorization: Bearer <key> (default: DUSK_API_KEY when set)")
     .option("--template <name>", "chat template for chat completions", "auto")
+    .option("--kv-cache-type <type>", "F16 (llama.cpp's default) or F32 (exact echo+logprobs scoring, for dusk eval --endpoint)", "F16")
     .addHelpText("after", "\nExamples:\n  dusk serve solar-10.7b-instruct-v1.0.Q2_K.gguf --template solar -c 4096 --parallel 4\n  dusk serve base=./base.gguf dus=./dus.gguf --port 9000 --api-key secret\n  curl http://127.0.0.1:8080/v1/models\n")
     .action(async (references: string[], options: ServeCliOptions) => {
       const models = [];
@@ -51,6 +59,7 @@ export function register(program: Command): void {
         parallel: integer("--parallel", options.parallel, 1),
         queueLimit: integer("--queue", options.queue, 0),
         template: options.template,
+        kvCacheType: kvCacheType(options.kvCacheType),
         ...(apiKey ? { apiKey } : {}),
       });
       process.stderr.write(`dusk: serving ${models.map((m) => m.name).join(", ")} at ${server.url}/v1\n`);

@@ -55,7 +55,7 @@ export class LlamaCppBackend implements Backend {
 
   /** Loads the model with `parallel` sequences of `contextLength` tokens each. */
   static async open({ modelPath, threads = 2, parallel = 1, contextLength = 4096 }: InProcessBackendOptions): Promise<LlamaCppBackend> {
-    const model = await loadModel(modelPath, { threads, sequences: parallel, contextSize: contextLength, gpu: false, gpuLayers: 0 });
+    const model = await loadModel(modelPath, { threads, sequences: parallel, contextSize: contextLength, gpu: false, gpuLayers: 0, kvCacheType: "F32" });
     return new LlamaCppBackend(model, parallel);
   }
 
