@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluate, type EvaluateReport } from "../src/eval/index.js";
+import { EndpointBackend, evaluate, type EvaluateReport } from "../src/eval/index.js";
 import { getSharedLlama } from "../src/infer/index.js";
 import { createServer, type DuskServer } from "../src/serve/index.js";
 import { makeTinyModel } from "../src/tiny/index.js";
@@ -96,5 +96,17 @@ describe("dusk eval --endpoint against dusk serve", () => {
     }
     expect(remote.report.computed).toBe(local.report.computed);
     expect(server.stats().tiny).toEqual({ ...before, inFlight: 0 });
+  });
+
+  it("without a model name uses the first model the server lists (no 404 for a made-up name)", async () => {
+    const backend = await EndpointBackend.connect({ urls: [server.url] });
+    try {
+      const context = await backend.tokenize("the water is");
+      const [result] = await backend.loglikelihood([{ context, continuation: await backend.tokenize(" hot") }]);
+      expect(Number.isFinite(result!.logprob)).toBe(true);
+      expect(result!.logprob).toBeLessThan(0);
+    } finally {
+      await backend.close();
+    }
   });
 });

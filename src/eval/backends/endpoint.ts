@@ -11,7 +11,7 @@ import type { Backend, GenerationRequest, SpanResult } from "./types.js";
 export interface EndpointBackendOptions {
   /** Base URLs, e.g. http://gpu1:8080 or http://gpu1:8080/v1. */
   urls: string[];
-  /** The model name sent in each request. Defaults to "default". */
+  /** The model name sent in each request. Defaults to the first model the server lists at GET /v1/models, else "default". */
   model?: string;
   /** Requests in flight at once, over all URLs. Defaults to 4 per URL. */
   parallel?: number;
@@ -77,7 +77,7 @@ export class EndpointBackend implements Backend {
   eosToken: number | undefined = undefined;
   addBosByDefault = false;
   private readonly urls: string[];
-  private readonly model: string;
+  private model: string;
   private readonly parallel: number;
   private readonly apiKey: string | undefined;
   private readonly timeoutMs: number;
@@ -99,6 +99,7 @@ export class EndpointBackend implements Backend {
   static async connect(options: EndpointBackendOptions): Promise<EndpointBackend> {
     if (options.urls.length === 0) throw new EndpointError("--endpoint", "at least one URL", "none");
     const backend = new EndpointBackend(options);
+    if (options.model === undefined) backend.model = (await backend.firstListedModel()) ?? "default";
     const plain = await backend.tokenizeWith("a", false, 0);
     const special = await backend.tokenizeWith("a", true, 0);
     if (special.length === plain.length + 1 && special.slice(1).every((t, i) => t === plain[i])) {
@@ -106,6 +107,22 @@ export class EndpointBackend implements Backend {
       backend.addBosByDefault = true;
     }
     return backend;
+  }
+
+  /** The first model id of GET /v1/models (OpenAI's list format), or undefined when the server has no such route. */
+  private async firstListedModel(): Promise<string | undefined> {
+    try {
+      const response = await fetch(`${this.serverRoot(0)}/v1/models`, {
+        headers: this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {},
+        signal: AbortSignal.timeout(Math.min(this.timeoutMs, 30_000)),
+      });
+      if (!response.ok) return undefined;
+      const body = (await response.json()) as { data?: { id?: unknown }[] };
+      const id = body.data?.[0]?.id;
+      return typeof id === "string" ? id : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private serverRoot(slot: number): string {
