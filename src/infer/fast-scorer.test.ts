@@ -107,7 +107,10 @@ describe.skipIf(!native)("native scorer", () => {
     // Winogrande-like: different contexts, the same continuation
     const partial = ["the man said that the water", "the man said that the sky"].map((context) => scorer.tokenize(context, true));
     const tail = scorer.tokenize(" is hot and big", false);
-    const requests = [...docs.flat(), ...partial.map((tokens) => ({ tokens: [...tokens, ...tail], from: tokens.length }))];
+    // MMLU-like: one-token answers, all scored from the context's last position
+    const question = scorer.tokenize(`${fewShot}Question: the sky is light?`, true);
+    const answers = [300, 301, 302, 303].map((answer) => ({ tokens: [...question, answer], from: question.length }));
+    const requests = [...docs.flat(), ...answers, ...partial.map((tokens) => ({ tokens: [...tokens, ...tail], from: tokens.length }))];
 
     await scorer.reset();
     const before = scorer.stats();

@@ -3,7 +3,7 @@
 // worker's sequence between spans of one call so that a shared prefix (a doc's context for all its choices, MMLU's
 // five-shot block across a subject's docs) is evaluated once. Generation is src/infer's greedy generateTokens.
 import type { ControlledEvaluateInputItem, LlamaContextSequence, Token } from "node-llama-cpp";
-import { generateTokens, loadModel, type InferenceModel } from "../../infer/index.js";
+import { generateTokens, loadModel, nativeScorerAvailable, openNativeScorer, type InferenceModel, type LogLikelihoodScorer } from "../../infer/index.js";
 import { cutAtStops } from "../tasks/gsm8k.js";
 import type { TokenSpan } from "../tokenize.js";
 import type { InProcessBackendOptions } from "./inprocess.js";
@@ -45,8 +45,10 @@ export class LlamaCppBackend implements Backend {
   private constructor(
     private readonly model: InferenceModel,
     private readonly parallel: number,
+    /** The native scorer (only target tokens' log-probabilities, shared prefixes), when it is built. */
+    private readonly scorer: LogLikelihoodScorer | undefined,
   ) {
-    this.description = `${model.name} in process (node-llama-cpp, ${model.threads} threads)`;
+    this.description = `${model.name} in process (node-llama-cpp${scorer ? " + native scorer" : ""}, ${model.threads} threads)`;
     this.contextLength = model.contextSize;
     this.bosToken = model.model.tokens.bos ?? undefined;
     this.eosToken = model.model.tokens.eos ?? undefined;
@@ -56,14 +58,34 @@ export class LlamaCppBackend implements Backend {
   /** Loads the model with `parallel` sequences of `contextLength` tokens each. */
   static async open({ modelPath, threads = 2, parallel = 1, contextLength = 4096 }: InProcessBackendOptions): Promise<LlamaCppBackend> {
     const model = await loadModel(modelPath, { threads, sequences: parallel, contextSize: contextLength, gpu: false, gpuLayers: 0, kvCacheType: "F32" });
-    return new LlamaCppBackend(model, parallel);
+    let scorer: LogLikelihoodScorer | undefined;
+    if (nativeScorerAvailable() && process.env.DUSK_NO_NATIVE_SCORER !== "1") {
+      try {
+        // KV space for a cached context plus the choices scored after it.
+        scorer = await openNativeScorer({ modelPath, threads, contextSize: 2 * contextLength, kvCacheType: "f32" });
+      } catch (error) {
+        await model.dispose();
+        throw error;
+      }
+    }
+    return new LlamaCppBackend(model, parallel, scorer);
   }
 
   tokenize(text: string): Promise<number[]> {
     return Promise.resolve([...this.model.model.tokenize(text, false)]);
   }
 
-  loglikelihood(spans: readonly TokenSpan[]): Promise<SpanResult[]> {
+  async loglikelihood(spans: readonly TokenSpan[]): Promise<SpanResult[]> {
+    if (this.scorer) {
+      const scored = spans.filter((span) => span.continuation.length > 0);
+      const results = await this.scorer.score(scored.map((span) => ({ tokens: [...span.context, ...span.continuation], from: span.context.length })));
+      let next = 0;
+      return spans.map((span) => {
+        if (span.continuation.length === 0) return { logprob: 0, isGreedy: true };
+        const result = results[next++]!;
+        return { logprob: result.logprob, isGreedy: result.isGreedy };
+      });
+    }
     return mapWithWorkers(
       spans,
       this.parallel,
@@ -104,7 +126,8 @@ export class LlamaCppBackend implements Backend {
     });
   }
 
-  close(): Promise<void> {
-    return this.model.dispose();
+  async close(): Promise<void> {
+    await this.scorer?.close();
+    await this.model.dispose();
   }
 }
