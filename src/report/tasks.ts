@@ -1,5 +1,6 @@
 // The six Open LLM Leaderboard v1 tasks (H6) as the report knows them, and the names other results layouts give
 // them (lm-evaluation-harness v0.3 and v0.4, the leaderboard's details files). Knowledge as data.
+import { MMLU_SUBJECTS } from "../eval/index.js";
 
 /** dusk's name of each H6 task, in the leaderboard's column order. */
 export type TaskId = "arc_challenge" | "hellaswag" | "mmlu" | "truthfulqa_mc" | "winogrande" | "gsm8k";
@@ -36,21 +37,8 @@ export const TASK_IDS: readonly TaskId[] = H6_TASKS.map((task) => task.id);
 /** The leaderboard's few-shot count per task. */
 export const LEADERBOARD_SHOTS: Readonly<Record<TaskId, number>> = Object.fromEntries(H6_TASKS.map((task) => [task.id, task.shots])) as Record<TaskId, number>;
 
-/** The 57 MMLU subjects (hendrycks/test), as the harness names them after `hendrycksTest-` or `mmlu_`. */
-export const MMLU_SUBJECTS: readonly string[] = [
-  "abstract_algebra", "anatomy", "astronomy", "business_ethics", "clinical_knowledge", "college_biology",
-  "college_chemistry", "college_computer_science", "college_mathematics", "college_medicine", "college_physics",
-  "computer_security", "conceptual_physics", "econometrics", "electrical_engineering", "elementary_mathematics",
-  "formal_logic", "global_facts", "high_school_biology", "high_school_chemistry", "high_school_computer_science",
-  "high_school_european_history", "high_school_geography", "high_school_government_and_politics",
-  "high_school_macroeconomics", "high_school_mathematics", "high_school_microeconomics", "high_school_physics",
-  "high_school_psychology", "high_school_statistics", "high_school_us_history", "high_school_world_history",
-  "human_aging", "human_sexuality", "international_law", "jurisprudence", "logical_fallacies", "machine_learning",
-  "management", "marketing", "medical_genetics", "miscellaneous", "moral_disputes", "moral_scenarios", "nutrition",
-  "philosophy", "prehistory", "professional_accounting", "professional_law", "professional_medicine",
-  "professional_psychology", "public_relations", "security_studies", "sociology", "us_foreign_policy", "virology",
-  "world_religions",
-];
+/** The 57 MMLU subjects (hendrycks/test), as the harness names them after `hendrycksTest-` or `mmlu_`: eval's list. */
+export { MMLU_SUBJECTS };
 
 /** How to read one results entry: which task it is and which metrics hold the headline number, in preference order. */
 export interface TaskKeyRule {
