@@ -157,3 +157,39 @@ describe("writeGguf", () => {
     expect((await readFile(destination)).subarray(0, 4).toString("latin1")).toBe("GGUF");
   });
 });
+
+describe("GgufWriter.copyTensorsData", () => {
+  it("copies file ranges (back-to-back tensors as one range) to the same bytes as streaming, and refuses wrong order or size", async () => {
+    const folder = await freshFolder("copy");
+    const source = join(folder, "source.gguf");
+    const tensors = [
+      { name: "a", type: "F32", dims: [8, 3], data: new Uint8Array(96).map((_, i) => i + 1) },
+      { name: "b", type: "F16", dims: [5], data: new Uint8Array(10).map((_, i) => 200 - i) },
+      { name: "c", type: "F32", dims: [16], data: new Uint8Array(64).map((_, i) => (i * 7) % 251) },
+    ];
+    await writeGguf(source, { metadata: new Map([["general.architecture", gguf.str("llama")]]), tensors });
+    const model = await openGguf(source);
+    try {
+      const declare = (writer: GgufWriter): void => {
+        writer.setMetadata("general.architecture", gguf.str("llama"));
+        for (const t of model.tensors) writer.addTensor({ name: t.name, type: t.ggmlType, dims: t.dims });
+      };
+      const copied = join(folder, "copied.gguf");
+      const writer = new GgufWriter();
+      declare(writer);
+      await writer.begin(copied);
+      await writer.copyTensorsData(model.tensors.map((t) => ({ name: t.name, range: model.fileRange(t.name)! })));
+      await writer.finish();
+      expect(Buffer.compare(await readFile(copied), await readFile(source))).toBe(0);
+
+      const wrong = new GgufWriter();
+      declare(wrong);
+      await wrong.begin(join(folder, "wrong.gguf"));
+      await expect(wrong.copyTensorsData([{ name: "b", range: model.fileRange("b")! }])).rejects.toBeInstanceOf(GgufWriterDataError);
+      await expect(wrong.copyTensorsData([{ name: "a", range: model.fileRange("b")! }])).rejects.toBeInstanceOf(GgufWriterDataError);
+      await wrong.abort();
+    } finally {
+      await model.close();
+    }
+  });
+});
