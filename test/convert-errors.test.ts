@@ -4,14 +4,14 @@
 import { readdir, readFile, rm, writeFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { register as registerConvert } from "../src/cli/commands/convert.js";
 import { DuskError } from "../src/common/index.js";
 import { convertModel, vocabFromGgufMetadata } from "../src/convert/index.js";
 import { gguf, saveSafetensors, writeGguf } from "../src/formats/index.js";
 import { makeTinyModel } from "../src/tiny/index.js";
 import { ggufMetadata } from "./support/convert-check.js";
+import { runCommand } from "./support/cli.js";
 
 let dir: string;
 let folder: string;
@@ -115,24 +115,8 @@ describe("dusk convert refuses", () => {
   });
 });
 
-/** Runs `dusk convert ...` in-process and returns what it printed or threw. */
-async function dusk(...args: string[]): Promise<{ stdout: string; error: unknown }> {
-  const program = new Command("dusk").exitOverride();
-  registerConvert(program);
-  const writes: string[] = [];
-  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    writes.push(String(chunk));
-    return true;
-  });
-  try {
-    await program.parseAsync(["node", "dusk", ...args]);
-    return { stdout: writes.join(""), error: undefined };
-  } catch (error) {
-    return { stdout: writes.join(""), error };
-  } finally {
-    stdout.mockRestore();
-  }
-}
+/** Runs `dusk ...` in-process with only this command registered. */
+const dusk = (...args: string[]): ReturnType<typeof runCommand> => runCommand(registerConvert, ...args);
 
 describe("dusk convert (command line)", () => {
   it("prints what it converted, for people and as JSON", async () => {

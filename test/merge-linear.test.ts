@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli.js";
 import { Keys, metadataNumber, metadataString, openCheckpoint, openGguf, type TensorSource } from "../src/formats/index.js";
 import { IncompatibleTensorsError, UnsupportedConversionError, mergeFromYaml, parseMergeYaml } from "../src/merge/index.js";
 import { makeTinyModel } from "../src/tiny/index.js";
@@ -213,18 +213,8 @@ describe("linear merge refusals, before anything is written", () => {
 });
 
 describe("dusk merge with a linear YAML", () => {
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-    const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-    try {
-      return { code: await main(["node", "dusk", ...args]), stdout, stderr };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-  }
+  const cli = runCli;
+
 
   it("prints the plan of a dry run with the coefficients and writes nothing", async () => {
     const output = join(dir, "dry.gguf");

@@ -7,14 +7,14 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from "node-llama-cpp";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { register as registerTrain } from "../src/cli/commands/train.js";
 import { DuskError } from "../src/common/index.js";
 import { metadataArray, metadataString, openGguf } from "../src/formats/index.js";
 import { makeTinyModel, seededRandom } from "../src/tiny/index.js";
 import { ByteLevelBpeTokenizer, readBundledCorpus, trainTokenizer } from "../src/train/index.js";
+import { runCommand } from "./support/cli.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const gpt2Strings = join(resolve(repoRoot, "../shared/data"), "gguf", "ggml-vocab-gpt-2.gguf.inp");
@@ -115,24 +115,8 @@ describe("dusk's byte-level BPE in llama.cpp", () => {
   });
 });
 
-/** Runs `dusk train ...` in-process and returns what it printed or threw. */
-async function dusk(...args: string[]): Promise<{ stdout: string; error: unknown }> {
-  const program = new Command("dusk").exitOverride();
-  registerTrain(program);
-  const writes: string[] = [];
-  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    writes.push(String(chunk));
-    return true;
-  });
-  try {
-    await program.parseAsync(["node", "dusk", ...args]);
-    return { stdout: writes.join(""), error: undefined };
-  } catch (error) {
-    return { stdout: writes.join(""), error };
-  } finally {
-    stdout.mockRestore();
-  }
-}
+/** Runs `dusk ...` in-process with only this command registered. */
+const dusk = (...args: string[]): ReturnType<typeof runCommand> => runCommand(registerTrain, ...args);
 
 describe("dusk train tokenizer", () => {
   it("trains on text files and writes tokenizer.json, its config files and tokenizer.gguf", async () => {
