@@ -1,25 +1,17 @@
 // Converting tensor bytes while they stream: float type changes (F32/F16/BF16) chunk by chunk, and the q/k rope
 // permutation (which needs a whole tensor, one at a time).
 import { permuteGgufToHf, permuteHfToGguf } from "../arch/index.js";
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from "../formats/index.js";
+import { dequantize, quantize } from "../formats/index.js";
 import type { TensorStep } from "./plan.js";
 
+type FloatType = "F32" | "F16" | "BF16";
 const ELEMENT_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
-/** Converts float elements between F32, F16 and BF16. */
+/** Converts float elements between F32, F16 and BF16 with the formats layer's own codecs (round to nearest even). */
 export function convertFloats(bytes: Uint8Array, from: string, to: string): Uint8Array {
   if (from === to) return bytes;
   const count = bytes.length / ELEMENT_BYTES[from]!;
-  const input = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const read = from === "F32" ? (i: number) => input.getFloat32(i * 4, true) : from === "F16" ? (i: number) => f16ToF32(input.getUint16(i * 2, true)) : (i: number) => bf16ToF32(input.getUint16(i * 2, true));
-  const out = new Uint8Array(count * ELEMENT_BYTES[to]!);
-  const output = new DataView(out.buffer);
-  if (to === "F32") for (let i = 0; i < count; i++) output.setFloat32(i * 4, read(i), true);
-  else {
-    const convert = to === "F16" ? f32ToF16 : f32ToBf16;
-    for (let i = 0; i < count; i++) output.setUint16(i * 2, convert(read(i)), true);
-  }
-  return out;
+  return quantize(dequantize(bytes, from as FloatType, count), to as FloatType);
 }
 
 async function readAll(chunks: AsyncIterable<Uint8Array>, length: number): Promise<Uint8Array> {
