@@ -1,6 +1,30 @@
 // Shared printing for `dusk upscale` and `dusk merge`: the dry-run plan table and the summary of what was written.
-import { formatBytes } from "../../common/index.js";
-import { formatWeight, linearCoefficients, planRows, type MergeRun } from "../../merge/index.js";
+import { formatBytes, parseByteSize } from "../../common/index.js";
+import { formatWeight, linearCoefficients, planRows, type MergeRun, type MergeRunOptions } from "../../merge/index.js";
+import { resolveModel } from "../resolve.js";
+
+/** The output flags `dusk upscale` and `dusk merge` share. */
+export interface MergeOutputFlags {
+  output: string;
+  splitMaxSize?: string;
+  shardSize?: string;
+  name?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** The library options those shared flags mean (Hub ids resolved, sizes parsed, progress unless --json). */
+export function mergeRunOptions(flags: MergeOutputFlags): MergeRunOptions {
+  return {
+    resolve: resolveModel,
+    output: flags.output,
+    ...(flags.splitMaxSize !== undefined ? { splitMaxBytes: parseByteSize(flags.splitMaxSize) } : {}),
+    ...(flags.shardSize !== undefined ? { shardMaxBytes: parseByteSize(flags.shardSize) } : {}),
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    dryRun: Boolean(flags.dryRun),
+    progress: !flags.json,
+  };
+}
 import { renderTable } from "../table.js";
 
 /** Prints a merge run: the plan for a dry run, else a one-paragraph summary. */

@@ -1,10 +1,8 @@
 // `dusk merge <config.yml> -o <out>`: mergekit-compatible passthrough merges (slice stacking, frankenmerges) and
 // linear merges (weighted averages of models of one shape).
 import type { Command } from "commander";
-import { parseByteSize } from "../../common/index.js";
 import { mergeFromYaml } from "../../merge/index.js";
-import { printMergeRun } from "./merge-output.js";
-import { resolveModel } from "../resolve.js";
+import { mergeRunOptions, printMergeRun } from "./merge-output.js";
 
 /** Registers `dusk merge`. */
 export function register(program: Command): void {
@@ -55,16 +53,7 @@ Examples:
   dusk merge average.yml -o averaged-checkpoint/
 `)
     .action(async (config: string, options: { output: string; splitMaxSize?: string; shardSize?: string; name?: string; dryRun?: boolean; json?: boolean }) => {
-      const run = await mergeFromYaml({
-        resolve: resolveModel,
-        configPath: config,
-        output: options.output,
-        ...(options.splitMaxSize !== undefined ? { splitMaxBytes: parseByteSize(options.splitMaxSize) } : {}),
-        ...(options.shardSize !== undefined ? { shardMaxBytes: parseByteSize(options.shardSize) } : {}),
-        ...(options.name !== undefined ? { name: options.name } : {}),
-        dryRun: Boolean(options.dryRun),
-        progress: !options.json,
-      });
+      const run = await mergeFromYaml({ ...mergeRunOptions(options), configPath: config });
       printMergeRun(run, Boolean(options.json));
     });
 }

@@ -1,9 +1,8 @@
 // `dusk upscale <model> --m 8 -o <out>`: depth up-scaling, the SOLAR recipe, on GGUF (any quantization) or safetensors.
 import type { Command } from "commander";
-import { InvalidArgumentError, parseByteSize } from "../../common/index.js";
+import { InvalidArgumentError } from "../../common/index.js";
 import { upscale } from "../../merge/index.js";
-import { printMergeRun } from "./merge-output.js";
-import { resolveModel } from "../resolve.js";
+import { mergeRunOptions, printMergeRun } from "./merge-output.js";
 
 /** Registers `dusk upscale`. */
 export function register(program: Command): void {
@@ -31,17 +30,11 @@ export function register(program: Command): void {
         throw new InvalidArgumentError(`expected --dtype float32, float16 or bfloat16 but got "${options.dtype}"`);
       }
       const run = await upscale({
-        resolve: resolveModel,
+        ...mergeRunOptions(options),
         model,
-        output: options.output,
         ...(m !== undefined ? { m } : {}),
         ...(options.layers !== undefined ? { layers: options.layers } : {}),
         ...(options.dtype !== undefined ? { dtype: options.dtype as "float32" } : {}),
-        ...(options.splitMaxSize !== undefined ? { splitMaxBytes: parseByteSize(options.splitMaxSize) } : {}),
-        ...(options.shardSize !== undefined ? { shardMaxBytes: parseByteSize(options.shardSize) } : {}),
-        ...(options.name !== undefined ? { name: options.name } : {}),
-        dryRun: Boolean(options.dryRun),
-        progress: !options.json,
       });
       printMergeRun(run, Boolean(options.json));
     });
