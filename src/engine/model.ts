@@ -246,9 +246,10 @@ export class LlamaModel {
 
   /**
    * Runs the model on a batch. Returns the mean cross-entropy over targets that are not -1 (undefined without
-   * targets) and the logits [B*T, V], a view that stays valid until the next forward, backward or dispose.
+   * targets), each position's cross-entropy `tokenLosses` [B*T] (0 where the target is -1; a view, empty without
+   * targets) and the logits [B*T, V], views that stay valid until the next forward, backward or dispose.
    */
-  forward(batch: ModelBatch): { loss: number | undefined; logits: Float32Array } {
+  forward(batch: ModelBatch): { loss: number | undefined; tokenLosses: Float32Array; logits: Float32Array } {
     const { batchSize: B, seqLen: T } = batch;
     for (const [value, name] of [[B, "batchSize"], [T, "seqLen"]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new ModelInputError(`expected ${name} to be a positive integer but got ${value}`);
@@ -283,7 +284,7 @@ export class LlamaModel {
       loss = count === 0 ? 0 : sum / count;
     }
     this.lastForward = { withTargets: batch.targets !== undefined, count };
-    return { loss, logits: a.logits };
+    return { loss, tokenLosses: batch.targets ? a.losses : a.losses.subarray(0, 0), logits: a.logits };
   }
 
   /**
@@ -304,16 +305,29 @@ export class LlamaModel {
   /**
    * Backward pass of the last forward (which must have had targets): accumulates d(gradScale * loss)/d(param)
    * into {@link grads}. Overwrites the logits with their gradient. For gradient accumulation over k micro-batches,
-   * pass gradScale = 1/k to each.
+   * pass gradScale = 1/k to each. With `weights` (one per position) the loss differentiated is instead the weighted
+   * sum gradScale * Σ weights[n] * crossEntropy[n] (no mean), as objectives built on sequence log-probabilities
+   * (DPO) need.
    * @param options.gradScale multiplies the loss being differentiated. Defaults to 1.
+   * @param options.weights per-position weights [B*T] of a weighted sum. Defaults to none (the mean).
    */
-  backward({ gradScale = 1 }: { gradScale?: number } = {}): void {
+  backward({ gradScale = 1, weights }: { gradScale?: number; weights?: ArrayLike<number> } = {}): void {
     const a = this.acts, last = this.lastForward;
     if (!a || !last?.withTargets) throw new ModelInputError("expected forward() with targets before backward() but found none (or backward() already ran)");
     this.lastForward = undefined;
     const k = this.kernels, { B, T } = a, d = this.dims(B, T), { N, C } = d, V = this.config.vocab;
     const out = this.outputWeight();
-    k.crossEntropyBackward(a.logits, a.logits, a.targets, N, V, last.count === 0 ? 0 : gradScale / last.count); // dlogits[N, V]
+    if (weights !== undefined) {
+      if (weights.length !== N) throw new ModelInputError(`expected ${N} weights (one per position) but got ${weights.length}`);
+      for (let n = 0; n < N; n++) if (!Number.isFinite(weights[n])) throw new ModelInputError(`expected finite weights but found ${weights[n]} at position ${n}`);
+    }
+    k.crossEntropyBackward(a.logits, a.logits, a.targets, N, V, weights !== undefined ? gradScale : last.count === 0 ? 0 : gradScale / last.count); // dlogits[N, V]
+    if (weights !== undefined) {
+      for (let n = 0; n < N; n++) {
+        const w = weights[n] as number;
+        if (w !== 1 && (a.targets[n] as number) >= 0) k.scale(a.logits.subarray(n * V, (n + 1) * V), w, V);
+      }
+    }
     k.sgemm({ transA: true, m: V, n: C, k: N, a: a.logits, b: a.xf, beta: 1, c: out.grad }); // dWout[V, C] += dlogits^T @ xf
     k.sgemm({ m: N, n: C, k: V, a: a.logits, b: out.data, c: a.scratch.dxn }); // dxf[N, C] = dlogits @ Wout
     k.fill(a.dres, 0, N * C);

@@ -9,3 +9,4 @@ export * from "./describe.js";
 export * from "./open.js";
 export * from "./safetensors/index.js";
 export * from "./hf/index.js";
+export * from "./chat/templates.js";

@@ -23,6 +23,10 @@ describe("chat templates", () => {
     const official = "{% for message in messages %}{% if message['role'] == 'system' %}{% if message['content']%}{{'### System:\\n' + message['content']+'\\n\\n'}}{% endif %}{% elif message['role'] == 'user' %}{{'### User:\\n' + message['content']+'\\n\\n'}}{% elif message['role'] == 'assistant' %}{{'### Assistant:\\n'  + message['content']}}{% endif %}{% if loop.last and add_generation_prompt %}{{ '### Assistant:\\n' }}{% endif %}{% endfor %}";
     const messages = [{ role: "system", content: "Sys" }, { role: "user", content: "A" }, { role: "assistant", content: "B" }, { role: "user", content: "C" }] as const;
     expect(renderChat({ kind: "jinja", name: "solar.jinja", source: official }, messages).text).toBe(renderFormat(TEMPLATES.solar, messages));
+    // The Jinja source dusk writes into fine-tuned checkpoints is that official one, and the ChatML one renders alike.
+    expect(TEMPLATES.solar.jinja).toBe(official);
+    const chatml = TEMPLATES.chatml.jinja;
+    expect(renderChat({ kind: "jinja", name: "chatml", source: chatml }, messages).text).toBe(renderFormat(TEMPLATES.chatml, messages));
   });
   it("chatml, llama2 and mistral place the system message as their models expect", () => {
     const messages = [{ role: "system", content: "S" }, { role: "user", content: "U" }] as const;

@@ -1,70 +1,11 @@
-// Chat templates as data: each built-in template is a set of per-role formats (the SOLAR one follows the official
-// tokenizer_config.json chat_template of upstage/SOLAR-10.7B-Instruct-v1.0 exactly); `auto` and .jinja files are
-// rendered by node-llama-cpp's Jinja engine.
+// Chat template resolution and rendering for generation: the built-in formats (their data lives in formats/chat),
+// `auto` (the GGUF's own template) and .jinja files, which node-llama-cpp's Jinja engine renders.
 import { readFileSync } from "node:fs";
 import { JinjaTemplateChatWrapper, type ChatHistoryItem, type Token, type Tokenizer } from "node-llama-cpp";
+import { TEMPLATES, renderFormat, type ChatMessage, type TemplateFormat } from "../formats/index.js";
 import { TemplateError } from "./errors.js";
 
-/** One message of a conversation, as the OpenAI API spells it. */
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
-/** A built-in chat template: `{content}` is replaced by the message text. */
-export interface TemplateFormat {
-  /** System message (omitted when empty). With `systemInFirstUser`, wraps the system text inside the first user turn. */
-  system: string;
-  user: string;
-  assistant: string;
-  /** Text that opens the assistant's answer (the generation prompt). */
-  generation: string;
-  /** Strings that end an answer besides the model's end-of-generation token. */
-  stop: readonly string[];
-  /** Merge the system message into the first user message with `system` (`{system}` and `{content}`). */
-  systemInFirstUser?: boolean;
-}
-
-/** The built-in templates, by name. */
-export const TEMPLATES = {
-  solar: {
-    system: "### System:\n{content}\n\n",
-    user: "### User:\n{content}\n\n",
-    assistant: "### Assistant:\n{content}",
-    generation: "### Assistant:\n",
-    stop: ["</s>"],
-  },
-  chatml: {
-    system: "<|im_start|>system\n{content}<|im_end|>\n",
-    user: "<|im_start|>user\n{content}<|im_end|>\n",
-    assistant: "<|im_start|>assistant\n{content}<|im_end|>\n",
-    generation: "<|im_start|>assistant\n",
-    stop: ["<|im_end|>"],
-  },
-  llama2: {
-    system: "<<SYS>>\n{system}\n<</SYS>>\n\n{content}",
-    user: "[INST] {content} [/INST]",
-    assistant: " {content} </s><s>",
-    generation: "",
-    stop: ["</s>"],
-    systemInFirstUser: true,
-  },
-  mistral: {
-    system: "{system}\n\n{content}",
-    user: "[INST] {content} [/INST]",
-    assistant: "{content}</s>",
-    generation: "",
-    stop: ["</s>"],
-    systemInFirstUser: true,
-  },
-  raw: {
-    system: "{content}\n\n",
-    user: "{content}",
-    assistant: "{content}",
-    generation: "",
-    stop: [],
-  },
-} as const satisfies Record<string, TemplateFormat>;
+export { TEMPLATES, renderFormat, type ChatMessage, type TemplateFormat };
 
 /** Names accepted by `--template` besides a .jinja path. */
 export type TemplateName = "auto" | keyof typeof TEMPLATES;
@@ -99,30 +40,6 @@ export function resolveTemplate(template: string, chatTemplate: string | undefin
     return { kind: "jinja", name: template, source };
   }
   throw new TemplateError(`expected a template name (${TEMPLATE_NAMES.join(", ")}) or a .jinja file but found "${template}"`);
-}
-
-const fill = (format: string, content: string, system = ""): string => format.replaceAll("{system}", system).replaceAll("{content}", content);
-
-/** Renders a conversation with a built-in format, ending with the generation prompt. */
-export function renderFormat(format: TemplateFormat, messages: readonly ChatMessage[]): string {
-  let out = "";
-  let pendingSystem: string | undefined;
-  let firstUser = true;
-  for (const message of messages) {
-    if (message.role === "system") {
-      if (!message.content) continue;
-      if (format.systemInFirstUser && firstUser) pendingSystem = message.content;
-      else out += fill(format.system, message.content, message.content);
-    } else if (message.role === "user") {
-      const content = pendingSystem !== undefined ? fill(format.system, message.content, pendingSystem) : message.content;
-      pendingSystem = undefined;
-      firstUser = false;
-      out += fill(format.user, content);
-    } else {
-      out += fill(format.assistant, message.content);
-    }
-  }
-  return out + format.generation;
 }
 
 function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {

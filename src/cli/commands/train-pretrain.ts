@@ -2,19 +2,9 @@
 // any Llama checkpoint (e.g. `dusk upscale`'s output) on bundled corpora or text files, with checkpoints,
 // held-out evaluation and exact --resume. Ctrl-C saves a checkpoint first.
 import type { Command } from "commander";
-import { InvalidArgumentError, formatBytes, formatDuration } from "../../common/index.js";
+import { formatBytes, formatDuration } from "../../common/index.js";
 import { BUNDLED_CORPORA, pretrain, type PretrainOptions } from "../../train/index.js";
-
-const integer = (name: string, min: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer of at least ${min} for --${name} but got "${value}"`);
-  return n;
-};
-const number = (name: string) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number for --${name} but got "${value}"`);
-  return n;
-};
+import { BACKENDS, given, integer, logTo, oneOf, positive as number, withInterrupt } from "./train-options.js";
 
 interface PretrainCliOptions {
   output: string; config?: string; model?: string; tokenizer?: string; corpus?: string[]; resume?: string | true; maxSteps?: number; batchSize?: number;
@@ -48,7 +38,7 @@ export function register(train: Command): void {
     .option("--stop-at <step>", "stop after this step with a checkpoint, keeping the schedule of --max-steps", integer("stop-at", 0))
     .option("--log-every <n>", "steps between log lines (default 10)", integer("log-every", 1))
     .option("--cache-dir <folder>", "cache of token files and trained tokenizers (default .dusk-cache)")
-    .option("--backend <name>", "kernel backend: native or wasm (default: DUSK_BACKEND, else native if built, else wasm)")
+    .option("--backend <name>", "kernel backend: native or wasm (default: DUSK_BACKEND, else native if built, else wasm)", oneOf("backend", BACKENDS))
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
@@ -57,26 +47,13 @@ export function register(train: Command): void {
         "  dusk train pretrain --resume -o runs/tiny\n  dusk train pretrain --config my-config.json notes/*.txt --seq-len 256 -o runs/mine\n",
     )
     .action(async (files: string[], o: PretrainCliOptions) => {
-      if (o.backend !== undefined && o.backend !== "native" && o.backend !== "wasm") throw new InvalidArgumentError(`expected --backend native or wasm but got "${String(o.backend)}"`);
       const sources = [...(o.corpus ?? []), ...files];
-      const controller = new AbortController();
-      const onSigint = (): void => {
-        if (controller.signal.aborted) process.exit(130);
-        process.stderr.write("\ninterrupted: saving a checkpoint after this step (Ctrl-C again to quit without saving)\n");
-        controller.abort();
-      };
-      process.on("SIGINT", onSigint);
-      const log = o.json ? (line: string): void => void process.stderr.write(`${line}\n`) : (line: string): void => void process.stdout.write(`${line}\n`);
-      const options: PretrainOptions = {
-        output: o.output, log, progress: !o.json && Boolean(process.stderr.isTTY), signal: controller.signal,
-        ...(sources.length > 0 ? { sources } : {}),
-        ...Object.fromEntries(
-          (["config", "model", "tokenizer", "resume", "maxSteps", "batchSize", "seqLen", "lr", "warmup", "gradAccum", "evalEvery", "saveEvery", "seed", "threads", "heldOut", "stopAt", "cacheDir", "logEvery", "backend"] as const)
-            .filter((key) => o[key] !== undefined)
-            .map((key) => [key, o[key]]),
-        ),
-      };
-      try {
+      await withInterrupt(async (signal) => {
+        const options: PretrainOptions = {
+          output: o.output, log: logTo(o.json), progress: !o.json && Boolean(process.stderr.isTTY), signal,
+          ...(sources.length > 0 ? { sources } : {}),
+          ...given(o, ["config", "model", "tokenizer", "resume", "maxSteps", "batchSize", "seqLen", "lr", "warmup", "gradAccum", "evalEvery", "saveEvery", "seed", "threads", "heldOut", "stopAt", "cacheDir", "logEvery", "backend"]),
+        };
         const result = await pretrain(options);
         if (o.json) {
           process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -89,8 +66,6 @@ export function register(train: Command): void {
             (last !== undefined ? `; held-out loss ${last.loss.toFixed(4)} (perplexity ${last.perplexity.toFixed(2)})` : "") +
             `\ncheckpoint: ${result.checkpoint ?? "none"}\n`,
         );
-      } finally {
-        process.off("SIGINT", onSigint);
-      }
+      });
     });
 }

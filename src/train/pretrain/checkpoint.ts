@@ -82,7 +82,8 @@ function modelSource(model: LlamaModel): { tensors: TensorInfo[]; streamTensor: 
 export interface SaveCheckpointOptions {
   readonly model: LlamaModel;
   readonly optimizer: AdamWState;
-  readonly state: TrainerState;
+  /** The trainer's state (pretraining's {@link TrainerState}, or SFT's and DPO's), written as trainer_state.json. */
+  readonly state: { readonly step: number };
   /** Tokenizer files (name → contents) to put beside the weights. */
   readonly tokenizerFiles: Readonly<Record<string, string | Uint8Array>>;
   readonly bos?: number | undefined;
@@ -130,11 +131,11 @@ export async function loadCheckpointWeights(folder: string, model: LlamaModel): 
 }
 
 /** Reads a checkpoint's trainer state and optimizer moments. */
-export async function readTrainingState(folder: string): Promise<{ state: TrainerState & { optimizerStep: number }; optimizer: AdamWState }> {
+export async function readTrainingState<S = TrainerState>(folder: string): Promise<{ state: S & { optimizerStep: number }; optimizer: AdamWState }> {
   const stateText = await readFile(join(folder, TRAINER_STATE_FILE), "utf8").catch(() => {
     throw new ResumeError(`expected ${TRAINER_STATE_FILE} in ${folder} but found none`);
   });
-  const state = JSON.parse(stateText) as TrainerState & { optimizerStep: number };
+  const state = JSON.parse(stateText) as S & { optimizerStep: number };
   const bytes = await readFile(join(folder, OPTIMIZER_STATE_FILE)).catch(() => {
     throw new ResumeError(`expected ${OPTIMIZER_STATE_FILE} in ${folder} but found none`);
   });

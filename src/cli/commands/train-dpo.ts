@@ -1,0 +1,51 @@
+// `dusk train dpo`: Direct Preference Optimization of a checkpoint on prompt/chosen/rejected pairs against a frozen
+// reference (the starting checkpoint unless --reference names another), logging loss and rewards.
+import type { Command } from "commander";
+import { formatBytes, formatDuration } from "../../common/index.js";
+import { PAIR_FORMATS, dpo, type DpoOptions } from "../../train/index.js";
+import { addFineTuneOptions, fineTuneLibraryOptions, type FineTuneCliOptions } from "./train-finetune.js";
+import { given, logTo, positive, withInterrupt } from "./train-options.js";
+import { change } from "./train-sft.js";
+
+/** Registers `dusk train dpo` under `dusk train`. */
+export function register(train: Command): void {
+  const command = train
+    .command("dpo")
+    .description("align a checkpoint on preference pairs with DPO (loss −log σ(β[(log π(c) − log π_ref(c)) − (log π(r) − log π_ref(r))]))");
+  addFineTuneOptions(command, { epochs: 1, lr: 5e-5, batch: "pairs" })
+    .option("--beta <x>", "β, the strength of the pull towards the reference (default 0.1)", positive("beta"))
+    .option("--reference <checkpoint>", "the reference model (default: the starting checkpoint); its log-probabilities are computed once and cached in --output")
+    .addHelpText(
+      "after",
+      `\nFormats (--format; detected when left out): ${PAIR_FORMATS.join(", ")}.\n` +
+        "  prompt-chosen-rejected: prompt, chosen, rejected (strings; optional system)\n" +
+        "  orca-dpo: system, question, chosen, rejected (Intel/orca_dpo_pairs)\n" +
+        "  messages: chosen and rejected as message lists ending in the answer (HuggingFaceH4/ultrafeedback_binarized)\n" +
+        "\nLogged: loss, reward accuracy (chosen reward above rejected), reward margin, chosen and rejected rewards (β(log π − log π_ref));\n" +
+        "held-out evaluations add preference accuracy (log π(chosen) > log π(rejected)) and exact match for worked answers.\n" +
+        "\nExamples:\n  dusk train dpo --model runs/sft/final --data math/dpo_train.jsonl --eval-data math/dpo_test.jsonl --max-steps 100 -o runs/dpo\n" +
+        "  dusk train dpo --model runs/sft/final --data Intel/orca_dpo_pairs --beta 0.1 -o runs/orca-dpo\n",
+    )
+    .action(async (o: FineTuneCliOptions & { beta?: number; reference?: string }) => {
+      const base = await fineTuneLibraryOptions(o);
+      await withInterrupt(async (signal) => {
+        const options = { ...base, ...given(o, ["beta", "reference"]), log: logTo(o.json), progress: !o.json && Boolean(process.stderr.isTTY), signal } as DpoOptions;
+        const result = await dpo(options);
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          return;
+        }
+        const lines = [
+          `${result.completed ? "finished" : "stopped"} at step ${result.step}: ${result.trainPairs} pairs (${result.format}, template ${result.template}), ${result.parameters} parameters on ${result.backend}, ` +
+            `${Math.round(result.tokensPerSecond)} tok/s, peak memory ${formatBytes(result.memory.peak)}, ${formatDuration(result.seconds)}`,
+          change(result.evals, "loss"),
+          change(result.evals, "reward_accuracy", true),
+          change(result.evals, "preference_accuracy", true),
+          change(result.evals, "exact_match", true),
+          `reference: ${result.reference}${result.referenceCached ? " (log-probabilities from the cache)" : ""}`,
+          `checkpoint: ${result.checkpoint ?? "none"}`,
+        ];
+        process.stdout.write(`${lines.filter((l) => l !== undefined).join("\n")}\n`);
+      });
+    });
+}
