@@ -59,7 +59,8 @@ describe("dusk train sft", () => {
     const first = await runCli(...sftArgs("parts", "--max-steps", "6", "--eval-every", "0", "--exact-match-samples", "0", "--stop-at", "3"));
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/stopped at step 3/);
-    const second = await runCli("train", "sft", "--resume", "--data", join(math, "train.jsonl"), "--eval-data", join(math, "test.jsonl"), "--threads", "1", "-o", join(dir, "parts"));
+    // The resumed run takes its data and settings from the checkpoint.
+    const second = await runCli("train", "sft", "--resume", "--threads", "1", "-o", join(dir, "parts"));
     expect(second.stderr).toBe("");
     expect(second.stdout).toMatch(/resumed at step 3/);
     const whole = await readFile(join(dir, "whole", "final", "model.safetensors"));
@@ -114,6 +115,9 @@ describe("dusk train sft", () => {
     const noModel = await runCli("train", "sft", "--data", join(math, "train.jsonl"), "-o", join(dir, "x"));
     expect(noModel.code).toBe(1);
     expect(noModel.stderr).toMatch(/expected --model <checkpoint>/);
+    const noData = await runCli("train", "sft", "--model", base, "-o", join(dir, "x"));
+    expect(noData.code).toBe(1);
+    expect(noData.stderr).toMatch(/expected --data \(files, folders or a Hub dataset id\) but got none/);
     const template = await runCli(...sftArgs("x", "--template", "vicuna"));
     expect(template.code).toBe(1);
     expect(template.stderr).toMatch(/expected --template to be one of auto, solar, chatml/);

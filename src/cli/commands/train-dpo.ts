@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { formatBytes, formatDuration } from "../../common/index.js";
 import { PAIR_FORMATS, dpo, type DpoOptions } from "../../train/index.js";
 import { addFineTuneOptions, fineTuneLibraryOptions, type FineTuneCliOptions } from "./train-finetune.js";
-import { given, logTo, positive, withInterrupt } from "./train-options.js";
+import { given, logTo, nonNegative, positive, withInterrupt } from "./train-options.js";
 import { change } from "./train-sft.js";
 
 /** Registers `dusk train dpo` under `dusk train`. */
@@ -12,8 +12,9 @@ export function register(train: Command): void {
   const command = train
     .command("dpo")
     .description("align a checkpoint on preference pairs with DPO (loss −log σ(β[(log π(c) − log π_ref(c)) − (log π(r) − log π_ref(r))]))");
-  addFineTuneOptions(command, { epochs: 1, lr: 5e-5, batch: "pairs" })
+  addFineTuneOptions(command, { epochs: 1, lr: "5e-5", batch: "pairs" })
     .option("--beta <x>", "β, the strength of the pull towards the reference (default 0.1)", positive("beta"))
+    .option("--rpo-alpha <x>", "add α × the chosen answers' token cross-entropy to the loss (RPO; keeps chosen answers likely; default 0, plain DPO)", nonNegative("rpo-alpha"))
     .option("--reference <checkpoint>", "the reference model (default: the starting checkpoint); its log-probabilities are computed once and cached in --output")
     .addHelpText(
       "after",
@@ -24,12 +25,13 @@ export function register(train: Command): void {
         "\nLogged: loss, reward accuracy (chosen reward above rejected), reward margin, chosen and rejected rewards (β(log π − log π_ref));\n" +
         "held-out evaluations add preference accuracy (log π(chosen) > log π(rejected)) and exact match for worked answers.\n" +
         "\nExamples:\n  dusk train dpo --model runs/sft/final --data math/dpo_train.jsonl --eval-data math/dpo_test.jsonl --max-steps 100 -o runs/dpo\n" +
+        "  dusk train dpo --model runs/sft/final --data math/dpo_train.jsonl --rpo-alpha 1 -o runs/rpo\n" +
         "  dusk train dpo --model runs/sft/final --data Intel/orca_dpo_pairs --beta 0.1 -o runs/orca-dpo\n",
     )
-    .action(async (o: FineTuneCliOptions & { beta?: number; reference?: string }) => {
+    .action(async (o: FineTuneCliOptions & { beta?: number; rpoAlpha?: number; reference?: string }) => {
       const base = await fineTuneLibraryOptions(o);
       await withInterrupt(async (signal) => {
-        const options = { ...base, ...given(o, ["beta", "reference"]), log: logTo(o.json), progress: !o.json && Boolean(process.stderr.isTTY), signal } as DpoOptions;
+        const options = { ...base, ...given(o, ["beta", "rpoAlpha", "reference"]), log: logTo(o.json), progress: !o.json && Boolean(process.stderr.isTTY), signal } as DpoOptions;
         const result = await dpo(options);
         if (o.json) {
           process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -7,7 +7,7 @@ import { BACKENDS, fraction, given, integer, oneOf, positive } from "./train-opt
 
 /** The parsed shared options. */
 export interface FineTuneCliOptions {
-  output: string; model?: string; data: string[]; evalData?: string[]; split?: string; evalSplit?: string; format?: string; template?: string;
+  output: string; model?: string; data?: string[]; evalData?: string[]; split?: string; evalSplit?: string; format?: string; template?: string;
   badRows?: "error" | "skip"; tooLong?: TooLongPolicy; epochs?: number; maxSteps?: number; batchSize?: number; seqLen?: number; lr?: number;
   warmup?: number; gradAccum?: number; evalEvery?: number; saveEvery?: number; seed?: number; threads?: number; heldOut?: number;
   stopAt?: number; logEvery?: number; backend?: "native" | "wasm"; resume?: string | true; exactMatchSamples?: number; maxNewTokens?: number;
@@ -15,11 +15,11 @@ export interface FineTuneCliOptions {
 }
 
 /** Adds the shared options to a command; `defaults` fills the numbers the help quotes. */
-export function addFineTuneOptions(command: Command, defaults: { epochs: number; lr: number; batch: string }): Command {
+export function addFineTuneOptions(command: Command, defaults: { epochs: number; lr: string; batch: string }): Command {
   return command
     .requiredOption("-o, --output <folder>", "folder for checkpoint-<step>/ and final/ (Hugging Face folders)")
     .option("--model <checkpoint>", "the checkpoint folder to fine-tune (required unless --resume)")
-    .requiredOption("--data <files...>", "data: .jsonl, .json or .parquet files, folders of them, or a Hub dataset id (org/name[@revision])")
+    .option("--data <files...>", "data: .jsonl, .json or .parquet files, folders of them, or a Hub dataset id (org/name[@revision]); required unless --resume")
     .option("--eval-data <files...>", "held-out data (default: --held-out of --data)")
     .option("--split <name>", "the split of a Hub dataset to train on (default: train)")
     .option("--eval-split <name>", "the split of a Hub --eval-data dataset (default: test)")
@@ -50,10 +50,10 @@ export function addFineTuneOptions(command: Command, defaults: { epochs: number;
 
 /** The library options of the shared flags, with --data and --eval-data resolved to local files. */
 export async function fineTuneLibraryOptions(o: FineTuneCliOptions): Promise<Record<string, unknown>> {
-  const data = await resolveTrainingData(o.data, { split: o.split });
+  const data = o.data !== undefined ? await resolveTrainingData(o.data, { split: o.split }) : undefined;
   const evalData = o.evalData !== undefined ? await resolveTrainingData(o.evalData, { split: o.evalSplit ?? "test" }) : undefined;
   return {
-    output: o.output, data, ...(evalData !== undefined ? { evalData } : {}),
+    output: o.output, ...(data !== undefined ? { data } : {}), ...(evalData !== undefined ? { evalData } : {}),
     ...given(o, ["model", "format", "template", "badRows", "tooLong", "epochs", "maxSteps", "batchSize", "seqLen", "lr", "warmup", "gradAccum", "evalEvery", "saveEvery", "seed", "threads", "heldOut", "stopAt", "logEvery", "backend", "resume", "exactMatchSamples", "maxNewTokens"]),
   };
 }

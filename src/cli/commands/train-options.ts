@@ -16,6 +16,13 @@ export const positive = (name: string) => (value: string): number => {
   return n;
 };
 
+/** A parser of a number option of at least 0. */
+export const nonNegative = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number of at least 0 for --${name} but got "${value}"`);
+  return n;
+};
+
 /** A parser of a number option in [0, 1). */
 export const fraction = (name: string) => (value: string): number => {
   const n = Number(value);

@@ -20,7 +20,7 @@ export function register(train: Command): void {
   const command = train
     .command("sft")
     .description("supervised fine-tuning of a checkpoint on instruction data, the loss on the assistant's tokens only");
-  addFineTuneOptions(command, { epochs: 3, lr: 1e-3, batch: "examples" })
+  addFineTuneOptions(command, { epochs: 3, lr: "1e-3", batch: "examples" })
     .option("--packing", "pack short examples back to back into rows of --seq-len (default: one example per row)")
     .addHelpText(
       "after",

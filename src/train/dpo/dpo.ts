@@ -12,33 +12,18 @@ import { clipScale, createModel, type BackendChoice, type LlamaModel, type Memor
 import { resolveTrainingTemplate } from "../chat/index.js";
 import { extractAnswer } from "../data/index.js";
 import { parsePairs, readRows, type PairFormat, type PreferencePair } from "../examples/index.js";
-import { openSession, runTrainingLoop, tokenizerFilesWithTemplate, type EvalPoint, type StepRecord } from "../loop/index.js";
+import { loadSplitData, openSession, resolveSettings, runTrainingLoop, tokenizerFilesWithTemplate, type EvalPoint, type FineTuneSettings, type LoadedData, type SettingsDraft, type StepRecord, type TooLongPolicy } from "../loop/index.js";
 import { loadCheckpointWeights, readCheckpointConfig, saveCheckpoint } from "../pretrain/index.js";
-import { ExamplesTooLongError, exactMatch, splitHeldOut, type TooLongPolicy } from "../sft/index.js";
+import { exactMatch, reportLengthProblems } from "../sft/index.js";
 import { dpoMetrics, dpoPairLoss, type DpoPairResult } from "./loss.js";
 import { encodePairs, fitPairs, pairIndices, pairLogProbs, type EncodedPair, type PairLengthProblem } from "./pairs.js";
 import { dpoMicroStep } from "./step.js";
 
 /** The settings that decide a DPO run (kept in trainer_state.json). */
-export interface DpoSettings {
-  readonly maxSteps: number;
-  readonly epochs: number;
+export interface DpoSettings extends FineTuneSettings {
   readonly beta: number;
-  readonly batchSize: number;
-  readonly seqLen: number;
-  readonly lr: number;
-  readonly minLr: number;
-  readonly warmup: number;
-  readonly gradAccum: number;
-  readonly seed: number;
-  readonly heldOut: number;
-  readonly weightDecay: number;
-  readonly maxGradNorm: number;
-  readonly evalEvery: number;
-  readonly saveEvery: number;
-  readonly tooLong: TooLongPolicy;
-  readonly exactMatchSamples: number;
-  readonly maxNewTokens: number;
+  /** Weight of the chosen answers' token cross-entropy added to the DPO loss (RPO); 0 is plain DPO. */
+  readonly rpoAlpha: number;
 }
 
 /** trainer_state.json of a DPO run. */
@@ -53,6 +38,9 @@ export interface DpoState {
   /** The reference checkpoint. */
   readonly reference: string;
   readonly tokenizerSha256: string;
+  /** The data files (the default of a resumed run). */
+  readonly data: readonly string[];
+  readonly evalData?: readonly string[] | undefined;
   readonly dataSha256: string;
   readonly steps: readonly StepRecord[];
   readonly evals: readonly EvalPoint[];
@@ -65,7 +53,8 @@ export interface DpoOptions extends Partial<Omit<DpoSettings, "maxSteps">> {
   readonly model?: string;
   /** The reference checkpoint. Defaults to the starting checkpoint. */
   readonly reference?: string;
-  readonly data: readonly string[];
+  /** Data files or folders (jsonl, json, parquet). Defaults to the resumed run's. */
+  readonly data?: readonly string[];
   readonly evalData?: readonly string[];
   readonly format?: PairFormat;
   readonly template?: string;
@@ -107,31 +96,14 @@ export interface DpoResult {
 }
 
 const DEFAULTS: Omit<DpoSettings, "maxSteps"> = {
-  epochs: 1, beta: 0.1, batchSize: 8, seqLen: 256, lr: 5e-5, minLr: 5e-6, warmup: 10, gradAccum: 1, seed: 0, heldOut: 0.05, weightDecay: 0,
+  epochs: 1, beta: 0.1, rpoAlpha: 0, batchSize: 8, seqLen: 256, lr: 5e-5, minLr: 5e-6, warmup: 10, gradAccum: 1, seed: 0, heldOut: 0.05, weightDecay: 0,
   maxGradNorm: 1, evalEvery: 50, saveEvery: 200, tooLong: "truncate", exactMatchSamples: 50, maxNewTokens: 128,
 };
 
-function settingsOf(options: DpoOptions, saved: DpoSettings | undefined): Omit<DpoSettings, "maxSteps"> & { maxSteps: number | undefined } {
-  const base = saved ?? DEFAULTS;
-  const pick = <K extends keyof typeof DEFAULTS>(key: K): (typeof DEFAULTS)[K] => (options[key] ?? base[key]) as (typeof DEFAULTS)[K];
-  const lr = pick("lr");
-  const settings = {
-    epochs: pick("epochs"), beta: pick("beta"), batchSize: pick("batchSize"), seqLen: pick("seqLen"), lr, minLr: options.minLr ?? (saved !== undefined && options.lr === undefined ? saved.minLr : lr / 10),
-    warmup: pick("warmup"), gradAccum: pick("gradAccum"), seed: pick("seed"), heldOut: pick("heldOut"), weightDecay: pick("weightDecay"), maxGradNorm: pick("maxGradNorm"),
-    evalEvery: pick("evalEvery"), saveEvery: pick("saveEvery"), tooLong: pick("tooLong"), exactMatchSamples: pick("exactMatchSamples"), maxNewTokens: pick("maxNewTokens"),
-    maxSteps: options.maxSteps ?? saved?.maxSteps,
-  };
-  for (const key of ["batchSize", "seqLen", "gradAccum", "maxNewTokens"] as const) {
-    if (!Number.isInteger(settings[key]) || settings[key] < 1) throw new InvalidArgumentError(`expected ${key} to be a positive integer but got ${settings[key]}`);
-  }
-  for (const key of ["warmup", "evalEvery", "saveEvery", "seed", "exactMatchSamples"] as const) {
-    if (!Number.isInteger(settings[key]) || settings[key] < 0) throw new InvalidArgumentError(`expected ${key} to be an integer >= 0 but got ${settings[key]}`);
-  }
-  if (settings.maxSteps !== undefined && (!Number.isInteger(settings.maxSteps) || settings.maxSteps < 1)) throw new InvalidArgumentError(`expected --max-steps to be a positive integer but got ${settings.maxSteps}`);
+function settingsOf(options: DpoOptions, saved: DpoSettings | undefined): SettingsDraft<DpoSettings> {
+  const settings = resolveSettings<DpoSettings>(DEFAULTS, options, saved);
   if (!(settings.beta > 0)) throw new InvalidArgumentError(`expected --beta > 0 but got ${settings.beta}`);
-  if (!(settings.epochs > 0)) throw new InvalidArgumentError(`expected --epochs > 0 but got ${settings.epochs}`);
-  if (!(settings.lr > 0)) throw new InvalidArgumentError(`expected --lr > 0 but got ${settings.lr}`);
-  if (!(settings.heldOut >= 0 && settings.heldOut < 0.5)) throw new InvalidArgumentError(`expected --held-out in [0, 0.5) but got ${settings.heldOut}`);
+  if (!(settings.rpoAlpha >= 0)) throw new InvalidArgumentError(`expected --rpo-alpha >= 0 but got ${settings.rpoAlpha}`);
   return settings;
 }
 
@@ -155,16 +127,20 @@ function weightsSha256(model: LlamaModel): string {
 }
 
 /** Reads, checks, tokenizes and fits the pairs of some files. */
-async function loadPairs(files: readonly string[], options: DpoOptions, encode: (pairs: readonly PreferencePair[]) => EncodedPair[], seqLen: number, tooLong: TooLongPolicy, log: (line: string) => void): Promise<{ pairs: PreferencePair[]; encoded: EncodedPair[]; format: PairFormat; skipped: number; problems: PairLengthProblem[] }> {
-  const parsed = parsePairs(await readRows(files), { ...(options.format !== undefined ? { format: options.format } : {}), badRows: options.badRows ?? "error" });
+async function loadPairs(files: readonly string[], format: PairFormat | undefined, options: DpoOptions, encode: (pairs: readonly PreferencePair[]) => EncodedPair[], seqLen: number, tooLong: TooLongPolicy, log: (line: string) => void): Promise<DpoData> {
+  const parsed = parsePairs(await readRows(files), { ...(format !== undefined ? { format } : {}), badRows: options.badRows ?? "error" });
   for (const problem of parsed.skipped) log(`skipped row ${problem.index} (${problem.where}): ${problem.problem}`);
   const { kept, problems } = fitPairs(encode(parsed.pairs), seqLen, tooLong);
-  if (tooLong === "error" && problems.length > 0) {
-    throw new ExamplesTooLongError(problems, seqLen);
-  }
-  for (const p of problems) log(`${p.action} row ${p.index} (${p.where}): ${p.tokens} tokens, longer than --seq-len ${seqLen}`);
+  reportLengthProblems(problems, seqLen, tooLong, log);
   const keptRows = new Set(kept.map((p) => p.index));
-  return { pairs: parsed.pairs.filter((p) => keptRows.has(p.index)), encoded: kept, format: parsed.format, skipped: parsed.skipped.length, problems };
+  return { items: parsed.pairs.filter((p) => keptRows.has(p.index)), encoded: kept, format: parsed.format, skipped: parsed.skipped.length, problems };
+}
+
+/** Pairs read from files, checked and tokenized. */
+interface DpoData extends LoadedData<PreferencePair, EncodedPair> {
+  readonly format: PairFormat;
+  readonly skipped: number;
+  readonly problems: readonly PairLengthProblem[];
 }
 
 /** DPO of a checkpoint on preference pairs; see {@link DpoOptions}. */
@@ -181,17 +157,10 @@ export async function dpo(options: DpoOptions): Promise<DpoResult> {
     const { model, optimizer, tokenizer } = session;
     const encode = (pairs: readonly PreferencePair[]): EncodedPair[] => encodePairs(pairs, template, tokenizer);
 
-    const all = await loadPairs(options.data, options, encode, partial.seqLen, partial.tooLong, log);
-    let train = all, held: typeof all | undefined;
-    if (options.evalData !== undefined && options.evalData.length > 0) {
-      held = await loadPairs(options.evalData, { ...options, format: all.format }, encode, partial.seqLen, partial.tooLong, log);
-    } else if (partial.heldOut > 0) {
-      const split = splitHeldOut(all.encoded.length, partial.heldOut, partial.seed);
-      const pick = <T>(items: readonly T[], indices: readonly number[]): T[] => indices.map((i) => items[i] as T);
-      train = { ...all, pairs: pick(all.pairs, split.train), encoded: pick(all.encoded, split.train) };
-      held = { ...all, pairs: pick(all.pairs, split.heldOut), encoded: pick(all.encoded, split.heldOut) };
-    }
-    if (train.encoded.length === 0) throw new InvalidArgumentError("expected at least one training pair but none is left", { hint: "check the data, --held-out and --too-long" });
+    const load = (files: readonly string[], like?: DpoData): Promise<DpoData> => loadPairs(files, like?.format ?? options.format, options, encode, partial.seqLen, partial.tooLong, log);
+    const { all, train, held, files, evalFiles } = await loadSplitData<PreferencePair, EncodedPair, DpoData>({
+      data: options.data ?? saved?.data, evalData: options.evalData ?? (options.data === undefined ? saved?.evalData : undefined), heldOut: partial.heldOut, seed: partial.seed, load,
+    });
     const heldPairs = held?.encoded ?? [];
     const dataSha = pairsSha256(train.encoded);
     if (saved !== undefined && saved.dataSha256 !== dataSha) throw new InvalidArgumentError(`expected the pairs the run started with (sha256 ${saved.dataSha256.slice(0, 12)}) but got ${dataSha.slice(0, 12)}`, { hint: "resume with the same --data, --template, --seq-len and --held-out" });
@@ -200,7 +169,7 @@ export async function dpo(options: DpoOptions): Promise<DpoResult> {
     const maxSteps = partial.maxSteps ?? Math.max(1, Math.ceil((partial.epochs * Math.ceil(train.encoded.length / partial.batchSize)) / partial.gradAccum));
     const settings: DpoSettings = { ...partial, maxSteps };
     const referencePath = options.reference ?? saved?.reference ?? session.weightsFrom;
-    log(`data: ${train.encoded.length} training pairs (${all.format}), ${heldPairs.length} held out; ${maxSteps} steps; beta ${settings.beta}; reference ${referencePath}`);
+    log(`data: ${train.encoded.length} training pairs (${all.format}), ${heldPairs.length} held out; ${maxSteps} steps; beta ${settings.beta}${settings.rpoAlpha > 0 ? `; rpo alpha ${settings.rpoAlpha}` : ""}; reference ${referencePath}`);
 
     // Reference log-probabilities: from the cache, else scored once (by the policy itself when it is the reference).
     const cachePath = join(options.output, REFERENCE_CACHE_FILE);
@@ -239,7 +208,7 @@ export async function dpo(options: DpoOptions): Promise<DpoResult> {
     const evals: EvalPoint[] = [...(saved?.evals ?? [])];
     const startStep = saved?.step ?? 0;
     log(`model: ${model.parameterCount} parameters on ${model.kernels.backend}${session.resumed !== undefined ? `; resumed at step ${startStep} from ${session.resumed.folder}` : ` from ${session.weightsFrom}`}`);
-    const checkable = held !== undefined && held.pairs.length > 0 && settings.exactMatchSamples > 0 && held.pairs.every((p) => extractAnswer(p.chosen) !== undefined);
+    const checkable = held !== undefined && held.items.length > 0 && settings.exactMatchSamples > 0 && held.items.every((p) => extractAnswer(p.chosen) !== undefined);
     const tokenizerFiles = tokenizerFilesWithTemplate(tokenizer, template);
 
     const loop = await runTrainingLoop({
@@ -248,19 +217,21 @@ export async function dpo(options: DpoOptions): Promise<DpoResult> {
       runStep(s, lr) {
         model.zeroGrad();
         const results: DpoPairResult[] = [];
-        let tokens = 0;
+        let tokens = 0, nll = 0;
         for (let j = 0; j < settings.gradAccum; j++) {
           const indices = pairIndices(train.encoded.length, settings.batchSize, settings.seed, s, j, settings.gradAccum);
           const micro = dpoMicroStep(model, indices.map((i) => train.encoded[i] as EncodedPair), indices.map((i) => [ref.train[2 * i] as number, ref.train[2 * i + 1] as number] as const), {
-            beta: settings.beta, seqLen: settings.seqLen, padId, scale: 1 / settings.gradAccum,
+            beta: settings.beta, seqLen: settings.seqLen, padId, scale: 1 / settings.gradAccum, rpoAlpha: settings.rpoAlpha,
           });
           results.push(...micro.results);
           tokens += micro.tokens;
+          nll += micro.nll / settings.gradAccum;
         }
         const gradNorm = model.gradNorm();
         optimizer.step({ lr, gradScale: clipScale(gradNorm, settings.maxGradNorm) });
         const { loss, ...metrics } = dpoMetrics(results);
-        return { loss, gradNorm, tokens, metrics: { ...metrics } };
+        const rpo = settings.rpoAlpha > 0 ? { chosen_nll: nll } : {};
+        return { loss: loss + settings.rpoAlpha * nll, gradNorm, tokens, metrics: { ...metrics, ...rpo } };
       },
       evaluate(s, final) {
         if (heldPairs.length === 0 || held === undefined) return undefined;
@@ -270,14 +241,14 @@ export async function dpo(options: DpoOptions): Promise<DpoResult> {
         for (let i = 0; i < heldPairs.length; i++) if ((logps[2 * i] as number) > (logps[2 * i + 1] as number)) preferred++;
         const metrics: Record<string, number> = { ...dpoMetrics(results), preference_accuracy: preferred / heldPairs.length };
         if (checkable && (s === 0 || final)) {
-          const examples = held.pairs.slice(0, settings.exactMatchSamples).map((p) => ({ messages: [...p.prompt, { role: "assistant" as const, content: p.chosen }] }));
+          const examples = held.items.slice(0, settings.exactMatchSamples).map((p) => ({ messages: [...p.prompt, { role: "assistant" as const, content: p.chosen }] }));
           metrics.exact_match = exactMatch(model, tokenizer, template, examples, settings.maxNewTokens);
         }
         return metrics;
       },
       async save(name, s) {
         const folder = join(options.output, name);
-        const state: DpoState = { version: 1, kind: "dpo", step: s, settings, config: session.config, template: template.name, format: all.format, reference: referencePath, tokenizerSha256: session.tokenizerSha256, dataSha256: dataSha, steps, evals };
+        const state: DpoState = { version: 1, kind: "dpo", step: s, settings, config: session.config, template: template.name, format: all.format, reference: referencePath, tokenizerSha256: session.tokenizerSha256, data: files, evalData: evalFiles, dataSha256: dataSha, steps, evals };
         await saveCheckpoint(folder, { model, optimizer: optimizer.exportState(), state, tokenizerFiles, bos: tokenizer.vocab.bosId, eos: tokenizer.vocab.eosId });
         return folder;
       },

@@ -5,7 +5,7 @@
 import { Rng, type LlamaModel, type ModelBatch } from "../../engine/index.js";
 import { encodePrompt, encodeResponse, type TrainingTemplate } from "../chat/index.js";
 import type { PreferencePair } from "../examples/index.js";
-import type { TooLongPolicy } from "../sft/index.js";
+import type { TooLongPolicy } from "../loop/index.js";
 import type { ByteLevelBpeTokenizer } from "../tokenizer/index.js";
 
 /** A tokenized pair. */

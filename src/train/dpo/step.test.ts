@@ -39,7 +39,7 @@ describe("dpoPairLoss", () => {
 });
 
 /** The mean DPO loss of pairs computed in float64 by the reference model. */
-function referenceDpoLoss(params: ReferenceParams, pairs: readonly EncodedPair[], reference: readonly (readonly [number, number])[], beta: number): number {
+function referenceDpoLoss(params: ReferenceParams, pairs: readonly EncodedPair[], reference: readonly (readonly [number, number])[], beta: number, rpoAlpha = 0): number {
   const batch = pairBatch(pairs, 32, 0);
   const targets = Array.from(batch.targets ?? []);
   const { logits } = referenceLossAndGrads(CONFIG, params, { tokens: Array.from(batch.tokens), targets, batchSize: batch.batchSize, seqLen: batch.seqLen });
@@ -55,16 +55,18 @@ function referenceDpoLoss(params: ReferenceParams, pairs: readonly EncodedPair[]
     const row = Math.floor(n / batch.seqLen);
     rowLogp[row] = (rowLogp[row] as number) + (logits[n * V + target] as number) - max - Math.log(sum);
   }
-  let loss = 0;
+  let loss = 0, chosenLogp = 0;
   pairs.forEach((_, k) => {
     const [rc, rr] = reference[k] as readonly [number, number];
     loss += dpoPairLoss(rowLogp[2 * k] as number, rowLogp[2 * k + 1] as number, rc, rr, beta).loss;
+    chosenLogp += rowLogp[2 * k] as number;
   });
-  return loss / pairs.length;
+  const chosenTokens = pairs.reduce((n, p) => n + p.chosen.length, 0);
+  return loss / pairs.length - (rpoAlpha * chosenLogp) / chosenTokens;
 }
 
 describe("dpoMicroStep", () => {
-  it("accumulates the gradient of the mean DPO loss: equal to central differences of the float64 loss", () => {
+  it.each([[0], [0.7]])("accumulates the gradient of the mean DPO loss (rpo alpha %s): equal to central differences of the float64 loss", (rpoAlpha) => {
     const pairs: EncodedPair[] = [
       { prompt: [1, 5, 6, 7], chosen: [8, 9, 2], rejected: [8, 10, 11, 2], index: 1, where: "a#1" },
       { prompt: [1, 12, 13], chosen: [14, 15, 16, 2], rejected: [17, 2], index: 2, where: "a#2" },
@@ -75,11 +77,12 @@ describe("dpoMicroStep", () => {
     const model = createModel(CONFIG, { seed: 7, initStd: 0.3 });
     try {
       model.zeroGrad();
-      const { results } = dpoMicroStep(model, pairs, reference, { beta, seqLen: 32, padId: 0 });
+      const { results, nll } = dpoMicroStep(model, pairs, reference, { beta, seqLen: 32, padId: 0, rpoAlpha });
       expect(results).toHaveLength(3);
       const params: ReferenceParams = new Map(model.tensors.map((t) => [t.name, Float64Array.from(t.data)]));
       // The float64 loss agrees with the engine's (float32) one.
-      expect(referenceDpoLoss(params, pairs, reference, beta)).toBeCloseTo(dpoMetrics(results).loss, 4);
+      expect(referenceDpoLoss(params, pairs, reference, beta, rpoAlpha)).toBeCloseTo(dpoMetrics(results).loss + rpoAlpha * nll, 4);
+      expect(nll).toBeGreaterThan(0);
       const rng = new Rng(5);
       const h = 1e-5;
       let checked = 0, worst = 0;
@@ -89,9 +92,9 @@ describe("dpoMicroStep", () => {
           const i = rng.int(values.length);
           const saved = values[i] as number;
           values[i] = saved + h;
-          const up = referenceDpoLoss(params, pairs, reference, beta);
+          const up = referenceDpoLoss(params, pairs, reference, beta, rpoAlpha);
           values[i] = saved - h;
-          const down = referenceDpoLoss(params, pairs, reference, beta);
+          const down = referenceDpoLoss(params, pairs, reference, beta, rpoAlpha);
           values[i] = saved;
           const numeric = (up - down) / (2 * h);
           const analytic = tensor.grad[i] as number;

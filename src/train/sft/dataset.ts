@@ -6,6 +6,7 @@ import { DuskError } from "../../common/index.js";
 import { Rng, type ModelBatch } from "../../engine/index.js";
 import type { EncodedConversation } from "../chat/index.js";
 import { describeProblems } from "../examples/index.js";
+import type { TooLongPolicy } from "../loop/index.js";
 
 /** A tokenized example with the row it came from. */
 export interface EncodedExample extends EncodedConversation {
@@ -14,9 +15,6 @@ export interface EncodedExample extends EncodedConversation {
   readonly where: string;
 }
 
-/** What to do with an example longer than --seq-len. */
-export type TooLongPolicy = "truncate" | "skip" | "error";
-export const TOO_LONG_POLICIES: readonly TooLongPolicy[] = ["truncate", "skip", "error"];
 
 /** An example that did not fit, and what became of it. */
 export interface LengthProblem {
@@ -35,6 +33,12 @@ export class ExamplesTooLongError extends DuskError {
       hint: "raise --seq-len, or pass --too-long truncate or --too-long skip (each one is reported)",
     });
   }
+}
+
+/** Refuses over-long examples under --too-long error; otherwise reports each one (truncated or skipped) through `log`. */
+export function reportLengthProblems(problems: readonly LengthProblem[], seqLen: number, policy: TooLongPolicy, log: (line: string) => void): void {
+  if (policy === "error" && problems.length > 0) throw new ExamplesTooLongError(problems, seqLen);
+  for (const p of problems) log(`${p.action} row ${p.index} (${p.where}): ${p.tokens} tokens, longer than --seq-len ${seqLen}`);
 }
 
 /**

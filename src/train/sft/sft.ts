@@ -10,33 +10,15 @@ import { trainStep, type BackendChoice, type MemoryReport } from "../../engine/i
 import { encodeConversation, resolveTrainingTemplate, type TrainingTemplate } from "../chat/index.js";
 import { extractAnswer } from "../data/index.js";
 import { parseSftRows, readRows, type SftExample, type SftFormat } from "../examples/index.js";
-import { openSession, runTrainingLoop, tokenizerFilesWithTemplate, type EvalPoint, type StepRecord } from "../loop/index.js";
+import { loadSplitData, openSession, resolveSettings, runTrainingLoop, tokenizerFilesWithTemplate, type EvalPoint, type FineTuneSettings, type LoadedData, type StepRecord, type TooLongPolicy } from "../loop/index.js";
 import { saveCheckpoint } from "../pretrain/index.js";
-import { ExamplesTooLongError, SftDataset, fitExamples, type EncodedExample, type LengthProblem, type TooLongPolicy } from "./dataset.js";
+import { SftDataset, fitExamples, reportLengthProblems, type EncodedExample, type LengthProblem } from "./dataset.js";
 import { exactMatch, heldOutLoss } from "./evaluate.js";
-import { splitHeldOut } from "./split.js";
 
 /** The settings that decide an SFT run (kept in trainer_state.json so --resume reproduces it). */
-export interface SftSettings {
-  readonly maxSteps: number;
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly seqLen: number;
-  readonly lr: number;
-  readonly minLr: number;
-  readonly warmup: number;
-  readonly gradAccum: number;
-  readonly seed: number;
-  readonly heldOut: number;
-  readonly weightDecay: number;
-  readonly maxGradNorm: number;
-  readonly evalEvery: number;
-  readonly saveEvery: number;
+export interface SftSettings extends FineTuneSettings {
+  /** Pack examples back to back into rows of seqLen. */
   readonly packing: boolean;
-  readonly tooLong: TooLongPolicy;
-  /** Held-out examples decoded greedily for exact match (worked answers only); 0 for none. */
-  readonly exactMatchSamples: number;
-  readonly maxNewTokens: number;
 }
 
 /** trainer_state.json of an SFT run. */
@@ -49,6 +31,9 @@ export interface SftState {
   readonly template: string;
   readonly format: SftFormat;
   readonly tokenizerSha256: string;
+  /** The data files (the default of a resumed run). */
+  readonly data: readonly string[];
+  readonly evalData?: readonly string[] | undefined;
   /** sha256 of the tokenized training examples. */
   readonly dataSha256: string;
   readonly steps: readonly StepRecord[];
@@ -62,8 +47,8 @@ export interface SftOptions extends Partial<Omit<SftSettings, "maxSteps">> {
   readonly output: string;
   /** The checkpoint to fine-tune (required unless resuming). */
   readonly model?: string;
-  /** Data files or folders (jsonl, json, parquet). */
-  readonly data: readonly string[];
+  /** Data files or folders (jsonl, json, parquet). Defaults to the resumed run's. */
+  readonly data?: readonly string[];
   /** Held-out data files; without them --held-out splits the data. */
   readonly evalData?: readonly string[];
   /** Row format; detected from the first row when left out. */
@@ -112,29 +97,6 @@ const DEFAULTS: Omit<SftSettings, "maxSteps"> = {
   maxGradNorm: 1, evalEvery: 50, saveEvery: 200, packing: false, tooLong: "truncate", exactMatchSamples: 50, maxNewTokens: 128,
 };
 
-function settingsOf(options: SftOptions, saved: SftSettings | undefined): Omit<SftSettings, "maxSteps"> & { maxSteps: number | undefined } {
-  const base = saved ?? DEFAULTS;
-  const pick = <K extends keyof typeof DEFAULTS>(key: K): (typeof DEFAULTS)[K] => (options[key] ?? base[key]) as (typeof DEFAULTS)[K];
-  const lr = pick("lr");
-  const settings = {
-    epochs: pick("epochs"), batchSize: pick("batchSize"), seqLen: pick("seqLen"), lr, minLr: options.minLr ?? (saved !== undefined && options.lr === undefined ? saved.minLr : lr / 10),
-    warmup: pick("warmup"), gradAccum: pick("gradAccum"), seed: pick("seed"), heldOut: pick("heldOut"), weightDecay: pick("weightDecay"), maxGradNorm: pick("maxGradNorm"),
-    evalEvery: pick("evalEvery"), saveEvery: pick("saveEvery"), packing: pick("packing"), tooLong: pick("tooLong"), exactMatchSamples: pick("exactMatchSamples"),
-    maxNewTokens: pick("maxNewTokens"), maxSteps: options.maxSteps ?? saved?.maxSteps,
-  };
-  for (const key of ["batchSize", "seqLen", "gradAccum", "maxNewTokens"] as const) {
-    if (!Number.isInteger(settings[key]) || settings[key] < 1) throw new InvalidArgumentError(`expected ${key} to be a positive integer but got ${settings[key]}`);
-  }
-  for (const key of ["warmup", "evalEvery", "saveEvery", "seed", "exactMatchSamples"] as const) {
-    if (!Number.isInteger(settings[key]) || settings[key] < 0) throw new InvalidArgumentError(`expected ${key} to be an integer >= 0 but got ${settings[key]}`);
-  }
-  if (settings.maxSteps !== undefined && (!Number.isInteger(settings.maxSteps) || settings.maxSteps < 1)) throw new InvalidArgumentError(`expected --max-steps to be a positive integer but got ${settings.maxSteps}`);
-  if (!(settings.epochs > 0)) throw new InvalidArgumentError(`expected --epochs > 0 but got ${settings.epochs}`);
-  if (!(settings.lr > 0)) throw new InvalidArgumentError(`expected --lr > 0 but got ${settings.lr}`);
-  if (!(settings.heldOut >= 0 && settings.heldOut < 0.5)) throw new InvalidArgumentError(`expected --held-out in [0, 0.5) but got ${settings.heldOut}`);
-  return settings;
-}
-
 /** sha256 of tokenized examples (a resumed run must see the same data). */
 export function examplesSha256(examples: readonly EncodedExample[]): string {
   const hash = createHash("sha256");
@@ -143,18 +105,23 @@ export function examplesSha256(examples: readonly EncodedExample[]): string {
 }
 
 /** Reads, checks and tokenizes examples, applying the length policy (reported through `log`). */
-async function loadExamples(files: readonly string[], options: SftOptions, template: TrainingTemplate, tokenizer: Parameters<typeof encodeConversation>[2], seqLen: number, tooLong: TooLongPolicy, log: (line: string) => void): Promise<{ examples: SftExample[]; encoded: EncodedExample[]; format: SftFormat; skipped: number; problems: LengthProblem[] }> {
+async function loadExamples(files: readonly string[], format: SftFormat | undefined, options: SftOptions, template: TrainingTemplate, tokenizer: Parameters<typeof encodeConversation>[2], seqLen: number, tooLong: TooLongPolicy, log: (line: string) => void): Promise<SftData> {
   const rows = await readRows(files);
-  const parsed = parseSftRows(rows, { ...(options.format !== undefined ? { format: options.format } : {}), badRows: options.badRows ?? "error" });
+  const parsed = parseSftRows(rows, { ...(format !== undefined ? { format } : {}), badRows: options.badRows ?? "error" });
   for (const problem of parsed.skipped) log(`skipped row ${problem.index} (${problem.where}): ${problem.problem}`);
   const encoded = parsed.examples.map((e): EncodedExample => ({ ...encodeConversation(e.messages, template, tokenizer), index: e.index, where: e.where }));
   const { kept, problems } = fitExamples(encoded, seqLen, tooLong);
-  if (tooLong === "error" && problems.length > 0) {
-    throw new ExamplesTooLongError(problems, seqLen);
-  }
-  for (const p of problems) log(`${p.action} row ${p.index} (${p.where}): ${p.tokens} tokens, longer than --seq-len ${seqLen}`);
+  reportLengthProblems(problems, seqLen, tooLong, log);
   const keptRows = new Set(kept.map((e) => e.index));
-  return { examples: parsed.examples.filter((e) => keptRows.has(e.index)), encoded: kept, format: parsed.format, skipped: parsed.skipped.length, problems };
+  return { items: parsed.examples.filter((e) => keptRows.has(e.index)), encoded: kept, format: parsed.format, skipped: parsed.skipped.length, problems };
+}
+
+/** Examples read from files, checked and tokenized. */
+interface SftData extends LoadedData<SftExample, EncodedExample> {
+  readonly format: SftFormat;
+  /** Bad rows left out. */
+  readonly skipped: number;
+  readonly problems: readonly LengthProblem[];
 }
 
 /** Supervised fine-tuning of a checkpoint; see {@link SftOptions}. */
@@ -164,23 +131,16 @@ export async function sft(options: SftOptions): Promise<SftResult> {
   const session = await openSession<SftState>({ model: options.model, resume: options.resume, output: options.output, backend: options.backend, threads: options.threads, weightDecay: options.weightDecay ?? DEFAULTS.weightDecay, command: "sft" });
   try {
     const saved = session.resumed?.state;
-    const partial = settingsOf(options, saved?.settings);
+    const partial = resolveSettings<SftSettings>(DEFAULTS, options, saved?.settings);
     if (partial.seqLen > session.config.context) throw new InvalidArgumentError(`expected --seq-len at most the model's context length ${session.config.context} but got ${partial.seqLen}`);
     const template = resolveTrainingTemplate(options.template ?? saved?.template ?? "auto", session.tokenizer.vocab.chatTemplate);
     log(`template: ${template.name} (${template.source})`);
 
     // Data: training examples, and held-out ones (given, or split off by --held-out).
-    const all = await loadExamples(options.data, options, template, session.tokenizer, partial.seqLen, partial.tooLong, log);
-    let train = all, held: typeof all | undefined;
-    if (options.evalData !== undefined && options.evalData.length > 0) {
-      held = await loadExamples(options.evalData, { ...options, format: all.format }, template, session.tokenizer, partial.seqLen, partial.tooLong, log);
-    } else if (partial.heldOut > 0) {
-      const split = splitHeldOut(all.encoded.length, partial.heldOut, partial.seed);
-      const pick = <T>(items: readonly T[], indices: readonly number[]): T[] => indices.map((i) => items[i] as T);
-      train = { ...all, examples: pick(all.examples, split.train), encoded: pick(all.encoded, split.train) };
-      held = { ...all, examples: pick(all.examples, split.heldOut), encoded: pick(all.encoded, split.heldOut) };
-    }
-    if (train.encoded.length === 0) throw new InvalidArgumentError("expected at least one training example but none is left", { hint: "check the data, --held-out and --too-long" });
+    const load = (files: readonly string[], like?: SftData): Promise<SftData> => loadExamples(files, like?.format ?? options.format, options, template, session.tokenizer, partial.seqLen, partial.tooLong, log);
+    const { all, train, held, files, evalFiles } = await loadSplitData<SftExample, EncodedExample, SftData>({
+      data: options.data ?? saved?.data, evalData: options.evalData ?? (options.data === undefined ? saved?.evalData : undefined), heldOut: partial.heldOut, seed: partial.seed, load,
+    });
     const dataSha = examplesSha256(train.encoded);
     if (saved !== undefined && saved.dataSha256 !== dataSha) throw new InvalidArgumentError(`expected the training data the run started with (sha256 ${saved.dataSha256.slice(0, 12)}) but got ${dataSha.slice(0, 12)}`, { hint: "resume with the same --data, --template, --seq-len and --held-out" });
     const padId = session.tokenizer.vocab.padId ?? session.tokenizer.vocab.eosId ?? 0;
@@ -192,7 +152,7 @@ export async function sft(options: SftOptions): Promise<SftResult> {
 
     // Exact match applies when every held-out answer is a worked answer ending in "#### <number>".
     const lastAnswer = (e: SftExample): string => [...e.messages].reverse().find((m) => m.role === "assistant")?.content ?? "";
-    const checkable = held !== undefined && held.examples.length > 0 && settings.exactMatchSamples > 0 && held.examples.every((e) => extractAnswer(lastAnswer(e)) !== undefined);
+    const checkable = held !== undefined && held.items.length > 0 && settings.exactMatchSamples > 0 && held.items.every((e) => extractAnswer(lastAnswer(e)) !== undefined);
     const { model, optimizer, tokenizer } = session;
     const steps: StepRecord[] = [...(saved?.steps ?? [])];
     const evals: EvalPoint[] = [...(saved?.evals ?? [])];
@@ -216,14 +176,14 @@ export async function sft(options: SftOptions): Promise<SftResult> {
         const metrics: Record<string, number> = { held_out_loss: heldOutLoss(model, heldSet) };
         if (checkable && (s === 0 || final)) {
           const t0 = performance.now();
-          metrics.exact_match = exactMatch(model, tokenizer, template, held.examples.slice(0, settings.exactMatchSamples), settings.maxNewTokens);
-          log(`exact match on ${Math.min(settings.exactMatchSamples, held.examples.length)} held-out problems took ${formatDuration((performance.now() - t0) / 1000)}`);
+          metrics.exact_match = exactMatch(model, tokenizer, template, held.items.slice(0, settings.exactMatchSamples), settings.maxNewTokens);
+          log(`exact match on ${Math.min(settings.exactMatchSamples, held.items.length)} held-out problems took ${formatDuration((performance.now() - t0) / 1000)}`);
         }
         return metrics;
       },
       async save(name, s) {
         const folder = join(options.output, name);
-        const state: SftState = { version: 1, kind: "sft", step: s, settings, config: session.config, template: template.name, format: all.format, tokenizerSha256: session.tokenizerSha256, dataSha256: dataSha, steps, evals, tokens };
+        const state: SftState = { version: 1, kind: "sft", step: s, settings, config: session.config, template: template.name, format: all.format, tokenizerSha256: session.tokenizerSha256, data: files, evalData: evalFiles, dataSha256: dataSha, steps, evals, tokens };
         await saveCheckpoint(folder, { model, optimizer: optimizer.exportState(), state, tokenizerFiles, bos: tokenizer.vocab.bosId, eos: tokenizer.vocab.eosId });
         return folder;
       },
