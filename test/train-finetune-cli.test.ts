@@ -1,12 +1,13 @@
 // `dusk train sft` and `dusk train dpo` from the command line on a tiny pretrained model: runs with their summaries
 // and checkpoints, exact --resume, bad rows and over-long examples reported with their row numbers (refused,
 // skipped or truncated as asked), the reference log-probabilities cached, and data pulled from a (fake) Hub.
+import { existsSync } from "node:fs";
 import { readFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEMPLATES } from "../src/formats/index.js";
-import { pretrain, synthMath, trainTokenizer } from "../src/train/index.js";
+import { pretrain, sft, synthMath, trainTokenizer } from "../src/train/index.js";
 import { runCli } from "./support/cli.js";
 import { FakeHub } from "./support/fake-hub.js";
 
@@ -52,6 +53,10 @@ describe("dusk train sft", () => {
     expect(state.steps).toHaveLength(4);
     const tokenizerConfig = JSON.parse(await readFile(join(dir, "sft", "final", "tokenizer_config.json"), "utf8")) as { chat_template?: string };
     expect(tokenizerConfig.chat_template).toBe(TEMPLATES.chatml.jinja);
+    // Converted to GGUF, the model carries the template, so `dusk run --template auto` prompts it as it was trained.
+    expect((await runCli("convert", join(dir, "sft", "final"), "-o", join(dir, "sft.gguf"))).code).toBe(0);
+    const inspected = await runCli("inspect", join(dir, "sft.gguf"), "--json");
+    expect((JSON.parse(inspected.stdout) as { chatTemplate?: string }).chatTemplate).toBe(TEMPLATES.chatml.jinja);
   });
 
   it("resumes exactly: 3 steps, then --resume to 6, ends with the weights of 6 steps in one run", async () => {
@@ -66,6 +71,21 @@ describe("dusk train sft", () => {
     const whole = await readFile(join(dir, "whole", "final", "model.safetensors"));
     const parts = await readFile(join(dir, "parts", "final", "model.safetensors"));
     expect(parts.equals(whole)).toBe(true);
+  });
+
+  it("stops on an abort signal (Ctrl-C) with a checkpoint that --resume continues", async () => {
+    const controller = new AbortController();
+    const output = join(dir, "aborted");
+    const first = await sft({
+      model: base, data: [join(math, "train.jsonl")], heldOut: 0, output, maxSteps: 6, batchSize: 4, seqLen: 256, threads: 1, logEvery: 1, signal: controller.signal,
+      log: (line) => {
+        if (line.startsWith("step 2/")) controller.abort();
+      },
+    });
+    expect(first).toMatchObject({ step: 2, completed: false, interrupted: true, checkpoint: join(output, "checkpoint-2") });
+    const second = await sft({ output, resume: true, threads: 1 });
+    expect(second).toMatchObject({ step: 6, completed: true, checkpoint: join(output, "final") });
+    expect(second.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it("refuses bad rows with their row numbers, or leaves them out with --bad-rows skip, saying which", async () => {
@@ -141,6 +161,15 @@ describe("dusk train dpo", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/reference log-probabilities: read .*reference-logps\.json/);
     expect(again.stdout).toMatch(/\(log-probabilities from the cache\)/);
+  });
+
+  it("--eval-only scores a model's preferences without training or writing a checkpoint", async () => {
+    const { code, stdout } = await runCli(...dpoArgs(join(dir, "dpo", "final"), "dpo-eval", "--eval-only"));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/held-out evaluation of .*dpo\/final: loss 0\.6931 {2}reward accuracy 0\.0000 .* preference accuracy \d\.\d{4}/);
+    const sftEval = await runCli(...sftArgs("sft-eval", "--model", join(dir, "sft", "final"), "--eval-only"));
+    expect(sftEval.stdout).toMatch(/held-out evaluation of .*sft\/final: held out loss \d\.\d{4} {2}exact match \d\.\d{4}/);
+    expect(existsSync(join(dir, "sft-eval", "final")) || existsSync(join(dir, "dpo-eval", "final"))).toBe(false);
   });
 
   it("refuses to resume a DPO run from an SFT checkpoint", async () => {

@@ -5,7 +5,7 @@ import { formatBytes, formatDuration } from "../../common/index.js";
 import { PAIR_FORMATS, dpo, type DpoOptions } from "../../train/index.js";
 import { addFineTuneOptions, fineTuneLibraryOptions, type FineTuneCliOptions } from "./train-finetune.js";
 import { given, logTo, nonNegative, positive, withInterrupt } from "./train-options.js";
-import { change } from "./train-sft.js";
+import { change, evalOnlyLine } from "./train-sft.js";
 
 /** Registers `dusk train dpo` under `dusk train`. */
 export function register(train: Command): void {
@@ -35,6 +35,10 @@ export function register(train: Command): void {
         const result = await dpo(options);
         if (o.json) {
           process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          return;
+        }
+        if (o.evalOnly) {
+          process.stdout.write(`${evalOnlyLine(o.model ?? o.resume?.toString(), result.evals)}\n`);
           return;
         }
         const lines = [

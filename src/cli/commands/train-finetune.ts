@@ -11,7 +11,7 @@ export interface FineTuneCliOptions {
   badRows?: "error" | "skip"; tooLong?: TooLongPolicy; epochs?: number; maxSteps?: number; batchSize?: number; seqLen?: number; lr?: number;
   warmup?: number; gradAccum?: number; evalEvery?: number; saveEvery?: number; seed?: number; threads?: number; heldOut?: number;
   stopAt?: number; logEvery?: number; backend?: "native" | "wasm"; resume?: string | true; exactMatchSamples?: number; maxNewTokens?: number;
-  json?: boolean;
+  evalOnly?: boolean; json?: boolean;
 }
 
 /** Adds the shared options to a command; `defaults` fills the numbers the help quotes. */
@@ -45,6 +45,7 @@ export function addFineTuneOptions(command: Command, defaults: { epochs: number;
     .option("--threads <n>", "compute threads (default: all cores for native, 1 for wasm)", integer("threads", 1))
     .option("--log-every <n>", "steps between log lines (default 10)", integer("log-every", 1))
     .option("--backend <name>", "kernel backend: native or wasm (default: DUSK_BACKEND, else native if built, else wasm)", oneOf("backend", BACKENDS))
+    .option("--eval-only", "only evaluate the model on the held-out data, without training or writing a checkpoint")
     .option("--json", "print the result as JSON (logs go to stderr)");
 }
 
@@ -54,6 +55,6 @@ export async function fineTuneLibraryOptions(o: FineTuneCliOptions): Promise<Rec
   const evalData = o.evalData !== undefined ? await resolveTrainingData(o.evalData, { split: o.evalSplit ?? "test" }) : undefined;
   return {
     output: o.output, ...(data !== undefined ? { data } : {}), ...(evalData !== undefined ? { evalData } : {}),
-    ...given(o, ["model", "format", "template", "badRows", "tooLong", "epochs", "maxSteps", "batchSize", "seqLen", "lr", "warmup", "gradAccum", "evalEvery", "saveEvery", "seed", "threads", "heldOut", "stopAt", "logEvery", "backend", "resume", "exactMatchSamples", "maxNewTokens"]),
+    ...given(o, ["model", "format", "template", "badRows", "tooLong", "epochs", "maxSteps", "batchSize", "seqLen", "lr", "warmup", "gradAccum", "evalEvery", "saveEvery", "seed", "threads", "heldOut", "stopAt", "logEvery", "backend", "resume", "exactMatchSamples", "maxNewTokens", "evalOnly"]),
   };
 }

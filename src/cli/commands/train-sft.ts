@@ -2,7 +2,7 @@
 // prompt/completion, question/answer; files or a Hub dataset), with the loss on the assistant's tokens only.
 import type { Command } from "commander";
 import { formatBytes, formatDuration } from "../../common/index.js";
-import { SFT_FORMATS, sft, type EvalPoint, type SftOptions } from "../../train/index.js";
+import { SFT_FORMATS, formatMetrics, sft, type EvalPoint, type SftOptions } from "../../train/index.js";
 import { addFineTuneOptions, fineTuneLibraryOptions, type FineTuneCliOptions } from "./train-finetune.js";
 import { logTo, withInterrupt } from "./train-options.js";
 
@@ -13,6 +13,12 @@ export function change(evals: readonly EvalPoint[], metric: string, percent = fa
   if (first === undefined || last === undefined || points.length < 2) return undefined;
   const show = (v: number): string => (percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(4));
   return `${metric.replaceAll("_", " ")} ${show(first)} → ${show(last)} (step ${points[0]?.step} → ${points.at(-1)?.step})`;
+}
+
+/** The line of an --eval-only run: the model's held-out numbers. */
+export function evalOnlyLine(model: string | undefined, evals: readonly EvalPoint[]): string {
+  const { step: _step, ...metrics } = evals.at(-1) ?? { step: 0 };
+  return `held-out evaluation of ${model ?? "the checkpoint"}: ${Object.keys(metrics).length > 0 ? formatMetrics(metrics) : "no held-out data"}`;
 }
 
 /** Registers `dusk train sft` under `dusk train`. */
@@ -40,6 +46,10 @@ export function register(train: Command): void {
         const result = await sft(options);
         if (o.json) {
           process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          return;
+        }
+        if (o.evalOnly) {
+          process.stdout.write(`${evalOnlyLine(o.model ?? o.resume?.toString(), result.evals)}\n`);
           return;
         }
         const lines = [

@@ -68,6 +68,8 @@ export interface DpoOptions extends Partial<Omit<DpoSettings, "maxSteps">> {
   readonly log?: (line: string) => void;
   readonly progress?: boolean;
   readonly signal?: AbortSignal;
+  /** Only evaluate the model on the held-out data (loss, exact match; DPO: preference accuracy), without training. */
+  readonly evalOnly?: boolean;
 }
 
 /** What {@link dpo} did. */
@@ -213,7 +215,7 @@ export async function dpo(options: DpoOptions): Promise<DpoResult> {
 
     const loop = await runTrainingLoop({
       label: "dpo", settings, startStep, steps, evals, log, progress: options.progress ?? false, signal: options.signal, stopAt: options.stopAt, logEvery: options.logEvery ?? 10,
-      resumedFrom: session.resumed?.folder,
+      resumedFrom: session.resumed?.folder, evalOnly: options.evalOnly,
       runStep(s, lr) {
         model.zeroGrad();
         const results: DpoPairResult[] = [];

@@ -69,6 +69,8 @@ export interface TrainingLoopOptions {
   readonly logEvery?: number;
   /** The checkpoint the run resumed from, if any (the last good one until a new one is written). */
   readonly resumedFrom?: string | undefined;
+  /** Only evaluate the model as it is (as at the end of a run): no steps, no checkpoint. */
+  readonly evalOnly?: boolean | undefined;
 }
 
 /** What {@link runTrainingLoop} did. */
@@ -110,6 +112,10 @@ export async function runTrainingLoop(options: TrainingLoopOptions): Promise<Tra
     log(`saved ${checkpoint}`);
   };
 
+  if (options.evalOnly === true) {
+    evaluate(true);
+    return { step, completed: false, interrupted: false, checkpoint, tokensPerSecond: 0, seconds: (performance.now() - started) / 1000 };
+  }
   if (step === 0) evaluate(false);
   const bar = new Progress({ label, total: settings.maxSteps, unit: "steps", silent: !options.progress });
   bar.set(step);

@@ -67,6 +67,8 @@ export interface SftOptions extends Partial<Omit<SftSettings, "maxSteps">> {
   readonly log?: (line: string) => void;
   readonly progress?: boolean;
   readonly signal?: AbortSignal;
+  /** Only evaluate the model on the held-out data (loss, exact match; DPO: preference accuracy), without training. */
+  readonly evalOnly?: boolean;
 }
 
 /** What {@link sft} did. */
@@ -163,7 +165,7 @@ export async function sft(options: SftOptions): Promise<SftResult> {
 
     const loop = await runTrainingLoop({
       label: "sft", settings, startStep, steps, evals, log, progress: options.progress ?? false, signal: options.signal, stopAt: options.stopAt, logEvery: options.logEvery ?? 10,
-      resumedFrom: session.resumed?.folder,
+      resumedFrom: session.resumed?.folder, evalOnly: options.evalOnly,
       runStep(s, lr) {
         const micro = Array.from({ length: settings.gradAccum }, (_, j) => dataset.batch(s, j, settings.gradAccum));
         const { loss, gradNorm } = trainStep(model, optimizer, micro, { lr, maxGradNorm: settings.maxGradNorm });
