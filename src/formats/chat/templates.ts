@@ -80,28 +80,40 @@ export const TEMPLATES = {
 
 const fill = (format: string, content: string, system = ""): string => format.replaceAll("{system}", system).replaceAll("{content}", content);
 
-/** Renders a conversation with a built-in format, ending with the generation prompt. */
-export function renderFormat(format: TemplateFormat, messages: readonly ChatMessage[]): string {
-  let out = "";
+/** A conversation rendered piece by piece: template and user text, and each assistant turn's content. */
+export type TemplatePiece = { readonly kind: "text"; readonly text: string } | { readonly kind: "assistant"; readonly content: string };
+
+/**
+ * The pieces of a conversation under a built-in format, without the generation prompt: system and user turns as
+ * text (the system text merged into the first user turn where the format says so), assistant turns as their content
+ * (the format's `assistant` text goes around it).
+ */
+export function templatePieces(format: TemplateFormat, messages: readonly ChatMessage[]): TemplatePiece[] {
+  const pieces: TemplatePiece[] = [];
   let pendingSystem: string | undefined;
   let firstUser = true;
   for (const message of messages) {
     if (message.role === "system") {
       if (!message.content) continue;
       if (format.systemInFirstUser && firstUser) pendingSystem = message.content;
-      else out += fill(format.system, message.content, message.content);
+      else pieces.push({ kind: "text", text: fill(format.system, message.content, message.content) });
     } else if (message.role === "user") {
       const content = pendingSystem !== undefined ? fill(format.system, message.content, pendingSystem) : message.content;
       pendingSystem = undefined;
       firstUser = false;
-      out += fill(format.user, content);
+      pieces.push({ kind: "text", text: fill(format.user, content) });
     } else {
-      out += fill(format.assistant, message.content);
+      pieces.push({ kind: "assistant", content: message.content });
     }
   }
-  return out + format.generation;
+  return pieces;
 }
 
+/** Renders a conversation with a built-in format, ending with the generation prompt. */
+export function renderFormat(format: TemplateFormat, messages: readonly ChatMessage[]): string {
+  const body = templatePieces(format, messages).map((piece) => (piece.kind === "text" ? piece.text : fill(format.assistant, piece.content)));
+  return body.join("") + format.generation;
+}
 
 /** The built-in template whose Jinja source is exactly `source`, if any. */
 export function builtinTemplateOfJinja(source: string): keyof typeof TEMPLATES | undefined {

@@ -4,7 +4,7 @@
 // assistant's text is tokenized as plain text. An assistant turn is its content, the template's closing text and
 // EOS (when the closing text holds no stop string of its own), so the model learns to stop; earlier turns in a
 // prompt keep their EOS, so a prompt's tokens are exactly those of the conversation it starts.
-import type { ChatMessage, TemplateFormat } from "../../formats/index.js";
+import { templatePieces, type ChatMessage, type TemplateFormat } from "../../formats/index.js";
 import type { ByteLevelBpeTokenizer } from "../tokenizer/index.js";
 import type { TrainingTemplate } from "./template.js";
 
@@ -14,8 +14,6 @@ export interface EncodedConversation {
   /** trained[i] is true when tokens[i] is the assistant's (a target of the loss). */
   readonly trained: boolean[];
 }
-
-const fill = (format: string, content: string, system = ""): string => format.replaceAll("{system}", system).replaceAll("{content}", content);
 
 /** The assistant format split around its content: the text before and after it. */
 function assistantParts(format: TemplateFormat): { before: string; after: string } {
@@ -76,24 +74,16 @@ class Builder {
  */
 function renderInto(builder: Builder, format: TemplateFormat, messages: readonly ChatMessage[], trainAssistant: boolean): void {
   const { before, after } = assistantParts(format);
-  const lead = before.startsWith(format.generation) ? before.slice(format.generation.length) : before;
+  const opensWithGeneration = before.startsWith(format.generation);
+  const lead = opensWithGeneration ? before.slice(format.generation.length) : before;
   const eos = needsEos(format);
-  let pendingSystem: string | undefined;
-  let firstUser = true;
-  for (const message of messages) {
-    if (message.role === "system") {
-      if (!message.content) continue;
-      if (format.systemInFirstUser && firstUser) pendingSystem = message.content;
-      else builder.prompt(fill(format.system, message.content, message.content));
-    } else if (message.role === "user") {
-      const text = pendingSystem !== undefined ? fill(format.system, message.content, pendingSystem) : message.content;
-      pendingSystem = undefined;
-      firstUser = false;
-      builder.prompt(fill(format.user, text));
-    } else {
-      builder.prompt(before.startsWith(format.generation) ? format.generation : "");
-      builder.assistant(lead, message.content, after, eos, trainAssistant);
+  for (const piece of templatePieces(format, messages)) {
+    if (piece.kind === "text") {
+      builder.prompt(piece.text);
+      continue;
     }
+    builder.prompt(opensWithGeneration ? format.generation : "");
+    builder.assistant(lead, piece.content, after, eos, trainAssistant);
   }
 }
 
