@@ -6,7 +6,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getSharedLlama, loadModel, scorePrompt, type InferenceModel } from "../src/infer/index.js";
-import { createServer, type DuskServer } from "../src/serve/index.js";
+import { ListenError, createServer, type DuskServer } from "../src/serve/index.js";
 import { makeTinyModel } from "../src/tiny/index.js";
 
 const KEY = "test-key";
@@ -158,5 +158,16 @@ describe("a full queue", () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe("a port already in use", () => {
+  it("is refused with a typed error and a hint, and the loaded model is given back", async () => {
+    const port = Number(new URL(server.url).port);
+    const second = createServer({ models: [{ name: "tiny", path: join(dir, "tiny.gguf") }], port, contextSize: 256, threads: 1, gpuLayers: 0, llama: await getSharedLlama(false) });
+    await expect(second).rejects.toThrow(ListenError);
+    await expect(second).rejects.toThrow(`expected to listen on 127.0.0.1:${port} but could not because it is already in use`);
+    // The first server still answers.
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 });

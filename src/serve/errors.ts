@@ -20,3 +20,15 @@ export class ApiError extends DuskError {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
 }
+
+/** The server could not listen on its address (the port is taken, or not allowed). */
+export class ListenError extends DuskError {
+  constructor(host: string, port: number, cause: unknown) {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const why = code === "EADDRINUSE" ? "it is already in use" : code === "EACCES" ? "this user may not listen there" : code === "EADDRNOTAVAIL" ? "this machine has no such address" : `of ${String(code ?? cause)}`;
+    super("LISTEN_FAILED", `expected to listen on ${host}:${port} but could not because ${why}`, {
+      hint: code === "EADDRINUSE" ? "stop the other server, or choose another --port (0 picks a free one)" : "choose another --host or --port",
+      cause,
+    });
+  }
+}

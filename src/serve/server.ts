@@ -7,7 +7,7 @@ import type { Llama } from "node-llama-cpp";
 import type { ZodType } from "zod";
 import { isDuskError } from "../common/index.js";
 import { ContextOverflowError, GenerationAbortedError, loadModel, type GpuLayers, type InferenceModel, type SequenceStats } from "../infer/index.js";
-import { ApiError } from "./errors.js";
+import { ApiError, ListenError } from "./errors.js";
 import { handleCompletion } from "./completions.js";
 import { handleChat, type HandlerContext } from "./handlers.js";
 import { chatRequest, completionRequest, detokenizeRequest, tokenizeRequest, type DetokenizeRequest, type TokenizeRequest } from "./schemas.js";
@@ -211,13 +211,18 @@ export async function createServer({
   const server = createHttpServer((req, res) => {
     route(req, res).catch((error: unknown) => sendError(res, toApiError(error)));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    for (const entry of entries.values()) await entry.model.dispose();
+    throw new ListenError(host, port, error);
+  }
   const address = server.address() as AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
