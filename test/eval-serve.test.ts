@@ -75,7 +75,8 @@ describe("dusk eval --endpoint against dusk serve", () => {
         expect(request.kind).toBe("loglikelihood");
         expect(request.continuation).toBe(reference.continuation);
         expect(typeof request.loglikelihood).toBe("number");
-        expect(Math.abs(request.loglikelihood! - reference.loglikelihood!), `${key} request ${i}`).toBeLessThan(1e-3);
+        // Both values in the message: a failure seen under load (see the issue 7 note) needs to show which side moved.
+        expect(Math.abs(request.loglikelihood! - reference.loglikelihood!), `${key} request ${i}: endpoint ${request.loglikelihood} in-process ${reference.loglikelihood}`).toBeLessThan(1e-3);
         expect(request.is_greedy, `${key} request ${i} is_greedy`).toBe(reference.is_greedy);
         if (request.is_greedy) greedy++;
         compared++;
