@@ -12,11 +12,11 @@ import { clipScale, createModel, type BackendChoice, type LlamaModel, type Memor
 import { resolveTrainingTemplate } from "../chat/index.js";
 import { extractAnswer } from "../data/index.js";
 import { parsePairs, readRows, type PairFormat, type PreferencePair } from "../examples/index.js";
-import { loadSplitData, openSession, resolveSettings, runTrainingLoop, tokenizerFilesWithTemplate, type EvalPoint, type FineTuneSettings, type LoadedData, type SettingsDraft, type StepRecord, type TooLongPolicy } from "../loop/index.js";
+import { batchIndices, loadSplitData, openSession, resolveSettings, runTrainingLoop, tokenizerFilesWithTemplate, type EvalPoint, type FineTuneSettings, type LoadedData, type SettingsDraft, type StepRecord, type TooLongPolicy } from "../loop/index.js";
 import { loadCheckpointWeights, readCheckpointConfig, saveCheckpoint } from "../pretrain/index.js";
 import { exactMatch, reportLengthProblems } from "../sft/index.js";
 import { dpoMetrics, dpoPairLoss, type DpoPairResult } from "./loss.js";
-import { encodePairs, fitPairs, pairIndices, pairLogProbs, type EncodedPair, type PairLengthProblem } from "./pairs.js";
+import { encodePairs, fitPairs, pairLogProbs, type EncodedPair, type PairLengthProblem } from "./pairs.js";
 import { dpoMicroStep } from "./step.js";
 
 /** The settings that decide a DPO run (kept in trainer_state.json). */
@@ -221,7 +221,7 @@ export async function dpo(options: DpoOptions): Promise<DpoResult> {
         const results: DpoPairResult[] = [];
         let tokens = 0, nll = 0;
         for (let j = 0; j < settings.gradAccum; j++) {
-          const indices = pairIndices(train.encoded.length, settings.batchSize, settings.seed, s, j, settings.gradAccum);
+          const indices = batchIndices(train.encoded.length, settings.batchSize, settings.seed, s, j, settings.gradAccum, 5);
           const micro = dpoMicroStep(model, indices.map((i) => train.encoded[i] as EncodedPair), indices.map((i) => [ref.train[2 * i] as number, ref.train[2 * i + 1] as number] as const), {
             beta: settings.beta, seqLen: settings.seqLen, padId, scale: 1 / settings.gradAccum, rpoAlpha: settings.rpoAlpha,
           });

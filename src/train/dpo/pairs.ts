@@ -2,7 +2,7 @@
 // chosen or the rejected answer (its text, the template's closing text and EOS), targets only on the answer's
 // tokens. A micro-batch of k pairs is 2k rows (chosen, rejected, chosen, ...) padded to the longest; the sum of a
 // row's token log-probabilities is the sequence log-probability DPO compares.
-import { Rng, type LlamaModel, type ModelBatch } from "../../engine/index.js";
+import type { LlamaModel, ModelBatch } from "../../engine/index.js";
 import { encodePrompt, encodeResponse, type TrainingTemplate } from "../chat/index.js";
 import type { PreferencePair } from "../examples/index.js";
 import type { TooLongPolicy } from "../loop/index.js";
@@ -88,27 +88,6 @@ export function pairLogProbs(model: LlamaModel, pairs: readonly EncodedPair[], {
     const batch = pairBatch(pairs.slice(i, i + batchSize), seqLen, padId);
     const { tokenLosses } = model.forward(batch);
     out.set(rowLogProbs(tokenLosses, batch), i * 2);
-  }
-  return out;
-}
-
-/** The pair indices of micro-batch `micro` of step `step`: epochs in seeded orders, as SFT's batches. */
-export function pairIndices(count: number, batchSize: number, seed: number, step: number, micro: number, gradAccum: number): number[] {
-  const first = (step * gradAccum + micro) * batchSize;
-  const out: number[] = [];
-  let epoch = -1, order: number[] = [];
-  for (let k = first; k < first + batchSize; k++) {
-    const e = Math.floor(k / count);
-    if (e !== epoch) {
-      epoch = e;
-      const rng = new Rng((seed * 1_000_003 + e * 7919 + 5) >>> 0);
-      order = Array.from({ length: count }, (_, i) => i);
-      for (let i = count - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [order[i], order[j]] = [order[j] as number, order[i] as number];
-      }
-    }
-    out.push(order[k % count] as number);
   }
   return out;
 }

@@ -4,3 +4,4 @@ export { formatMetrics, runTrainingLoop, type EvalPoint, type LoopSettings, type
 export { openSession, tokenizerFilesWithTemplate, type Session, type SessionOptions } from "./session.js";
 export { TOO_LONG_POLICIES, loadSplitData, resolveSettings, type FineTuneSettings, type LoadSplitOptions, type LoadedData, type SettingsDraft, type TooLongPolicy } from "./settings.js";
 export { splitHeldOut } from "./split.js";
+export { batchIndices, seededPermutation } from "./order.js";

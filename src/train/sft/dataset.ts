@@ -3,10 +3,10 @@
 // longest in the batch) or packed back to back into rows of --seq-len. Over-long examples are truncated, skipped
 // or refused as the user chose, and always reported. Batches are a pure function of (seed, step, micro-batch).
 import { DuskError } from "../../common/index.js";
-import { Rng, type ModelBatch } from "../../engine/index.js";
+import type { ModelBatch } from "../../engine/index.js";
 import type { EncodedConversation } from "../chat/index.js";
 import { describeProblems } from "../examples/index.js";
-import type { TooLongPolicy } from "../loop/index.js";
+import { batchIndices, seededPermutation, type TooLongPolicy } from "../loop/index.js";
 
 /** A tokenized example with the row it came from. */
 export interface EncodedExample extends EncodedConversation {
@@ -85,17 +85,6 @@ export interface SftDatasetOptions {
   readonly padId?: number;
 }
 
-/** Shuffles 0..n-1 with a seeded generator. */
-function permutation(n: number, seed: number): number[] {
-  const rng = new Rng(seed);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j] as number, order[i] as number];
-  }
-  return order;
-}
-
 /** SFT training rows and their batches. */
 export class SftDataset {
   private readonly rows: Row[];
@@ -112,7 +101,7 @@ export class SftDataset {
     this.seed = seed;
     this.padId = padId;
     if (packing) {
-      const order = permutation(examples.length, seed ^ 0x2545f491);
+      const order = seededPermutation(examples.length, seed ^ 0x2545f491);
       const tokens: number[] = [], trained: boolean[] = [];
       for (const i of order) {
         const example = examples[i] as EncodedConversation;
@@ -142,18 +131,7 @@ export class SftDataset {
 
   /** The rows of micro-batch `micro` of step `step` with `gradAccum` micro-batches per step: epochs in seeded orders. */
   batch(step: number, micro: number, gradAccum: number): ModelBatch {
-    const first = (step * gradAccum + micro) * this.batchSize;
-    const picked: Row[] = [];
-    let epoch = -1, order: number[] = [];
-    for (let k = first; k < first + this.batchSize; k++) {
-      const e = Math.floor(k / this.rows.length);
-      if (e !== epoch) {
-        epoch = e;
-        order = permutation(this.rows.length, (this.seed * 1_000_003 + e * 7919 + 1) >>> 0);
-      }
-      picked.push(this.rows[order[k % this.rows.length] as number] as Row);
-    }
-    return this.pad(picked);
+    return this.pad(batchIndices(this.rows.length, this.batchSize, this.seed, step, micro, gradAccum, 1).map((i) => this.rows[i] as Row));
   }
 
   /** Every row once, in order, as batches (held-out evaluation). */
