@@ -1,11 +1,9 @@
 // `dusk train dpo`: Direct Preference Optimization of a checkpoint on prompt/chosen/rejected pairs against a frozen
 // reference (the starting checkpoint unless --reference names another), logging loss and rewards.
 import type { Command } from "commander";
-import { formatBytes, formatDuration } from "../../common/index.js";
 import { PAIR_FORMATS, dpo, type DpoOptions } from "../../train/index.js";
-import { addFineTuneOptions, fineTuneLibraryOptions, type FineTuneCliOptions } from "./train-finetune.js";
-import { given, logTo, nonNegative, positive, withInterrupt } from "./train-options.js";
-import { change, evalOnlyLine } from "./train-sft.js";
+import { addFineTuneOptions, change, runFacts, runFineTune, type FineTuneCliOptions } from "./train-finetune.js";
+import { given, nonNegative, positive } from "./train-options.js";
 
 /** Registers `dusk train dpo` under `dusk train`. */
 export function register(train: Command): void {
@@ -29,29 +27,14 @@ export function register(train: Command): void {
         "  dusk train dpo --model runs/sft/final --data Intel/orca_dpo_pairs --beta 0.1 -o runs/orca-dpo\n",
     )
     .action(async (o: FineTuneCliOptions & { beta?: number; rpoAlpha?: number; reference?: string }) => {
-      const base = await fineTuneLibraryOptions(o);
-      await withInterrupt(async (signal) => {
-        const options = { ...base, ...given(o, ["beta", "rpoAlpha", "reference"]), log: logTo(o.json), progress: !o.json && Boolean(process.stderr.isTTY), signal } as DpoOptions;
-        const result = await dpo(options);
-        if (o.json) {
-          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-          return;
-        }
-        if (o.evalOnly) {
-          process.stdout.write(`${evalOnlyLine(o.model ?? o.resume?.toString(), result.evals)}\n`);
-          return;
-        }
-        const lines = [
-          `${result.completed ? "finished" : "stopped"} at step ${result.step}: ${result.trainPairs} pairs (${result.format}, template ${result.template}), ${result.parameters} parameters on ${result.backend}, ` +
-            `${Math.round(result.tokensPerSecond)} tok/s, peak memory ${formatBytes(result.memory.peak)}, ${formatDuration(result.seconds)}`,
-          change(result.evals, "loss"),
-          change(result.evals, "reward_accuracy", true),
-          change(result.evals, "preference_accuracy", true),
-          change(result.evals, "exact_match", true),
-          `reference: ${result.reference}${result.referenceCached ? " (log-probabilities from the cache)" : ""}`,
-          `checkpoint: ${result.checkpoint ?? "none"}`,
-        ];
-        process.stdout.write(`${lines.filter((l) => l !== undefined).join("\n")}\n`);
-      });
+      await runFineTune(o, given(o, ["beta", "rpoAlpha", "reference"]), (options) => dpo(options as DpoOptions), (result) => [
+        `${result.completed ? "finished" : "stopped"} at step ${result.step}: ${result.trainPairs} pairs (${result.format}, template ${result.template}), ${runFacts(result)}`,
+        change(result.evals, "loss"),
+        change(result.evals, "reward_accuracy", true),
+        change(result.evals, "preference_accuracy", true),
+        change(result.evals, "exact_match", true),
+        `reference: ${result.reference}${result.referenceCached ? " (log-probabilities from the cache)" : ""}`,
+        `checkpoint: ${result.checkpoint ?? "none"}`,
+      ]);
     });
 }

@@ -1,9 +1,11 @@
-// The options `dusk train sft` and `dusk train dpo` share (model, data, template, schedule, held-out evaluation,
-// checkpoints) and their mapping to the library's options, so both commands spell them alike.
+// What `dusk train sft` and `dusk train dpo` share: their options (model, data, template, schedule, held-out
+// evaluation, checkpoints), the mapping to the library's options, and running one with Ctrl-C, JSON and summaries.
 import type { Command } from "commander";
-import { TOO_LONG_POLICIES, TRAINING_TEMPLATE_NAMES, type TooLongPolicy } from "../../train/index.js";
+import { formatBytes, formatDuration } from "../../common/index.js";
+import type { MemoryReport } from "../../engine/index.js";
+import { TOO_LONG_POLICIES, TRAINING_TEMPLATE_NAMES, formatMetrics, type EvalPoint, type TooLongPolicy } from "../../train/index.js";
 import { resolveTrainingData } from "../data-source.js";
-import { BACKENDS, fraction, given, integer, oneOf, positive } from "./train-options.js";
+import { BACKENDS, fraction, given, integer, logTo, oneOf, positive, withInterrupt } from "./train-options.js";
 
 /** The parsed shared options. */
 export interface FineTuneCliOptions {
@@ -49,12 +51,49 @@ export function addFineTuneOptions(command: Command, defaults: { epochs: number;
     .option("--json", "print the result as JSON (logs go to stderr)");
 }
 
+/** Options for the library's sft() or dpo(): the output folder and whichever settings were given. */
+export type LibraryOptions = Record<string, unknown> & { readonly output: string };
+
 /** The library options of the shared flags, with --data and --eval-data resolved to local files. */
-export async function fineTuneLibraryOptions(o: FineTuneCliOptions): Promise<Record<string, unknown>> {
+export async function fineTuneLibraryOptions(o: FineTuneCliOptions): Promise<LibraryOptions> {
   const data = o.data !== undefined ? await resolveTrainingData(o.data, { split: o.split }) : undefined;
   const evalData = o.evalData !== undefined ? await resolveTrainingData(o.evalData, { split: o.evalSplit ?? "test" }) : undefined;
   return {
     output: o.output, ...(data !== undefined ? { data } : {}), ...(evalData !== undefined ? { evalData } : {}),
     ...given(o, ["model", "format", "template", "badRows", "tooLong", "epochs", "maxSteps", "batchSize", "seqLen", "lr", "warmup", "gradAccum", "evalEvery", "saveEvery", "seed", "threads", "heldOut", "stopAt", "logEvery", "backend", "resume", "exactMatchSamples", "maxNewTokens", "evalOnly"]),
   };
+}
+
+/** "start → end" of an evaluation metric over a run, when both ends have it. */
+export function change(evals: readonly EvalPoint[], metric: string, percent = false): string | undefined {
+  const points = evals.filter((e) => e[metric] !== undefined);
+  const first = points[0]?.[metric], last = points.at(-1)?.[metric];
+  if (first === undefined || last === undefined || points.length < 2) return undefined;
+  const show = (v: number): string => (percent ? `${(v * 100).toFixed(1)}%` : v.toFixed(4));
+  return `${metric.replaceAll("_", " ")} ${show(first)} → ${show(last)} (step ${points[0]?.step} → ${points.at(-1)?.step})`;
+}
+
+/** The line of an --eval-only run: the model's held-out numbers. */
+export function evalOnlyLine(model: string | undefined, evals: readonly EvalPoint[]): string {
+  const { step: _step, ...metrics } = evals.at(-1) ?? { step: 0 };
+  return `held-out evaluation of ${model ?? "the checkpoint"}: ${Object.keys(metrics).length > 0 ? formatMetrics(metrics) : "no held-out data"}`;
+}
+
+/** What a run's summary line says about speed and size. */
+export function runFacts(result: { parameters: number; backend: string; tokensPerSecond: number; memory: MemoryReport; seconds: number }): string {
+  return `${result.parameters} parameters on ${result.backend}, ${Math.round(result.tokensPerSecond)} tok/s, peak memory ${formatBytes(result.memory.peak)}, ${formatDuration(result.seconds)}`;
+}
+
+/**
+ * Runs a fine-tuning command: the shared options (data resolved) plus `extra`, with Ctrl-C saving a checkpoint;
+ * prints the result as JSON (--json), the held-out numbers (--eval-only), or the summary lines given.
+ */
+export async function runFineTune<R extends { evals: readonly EvalPoint[] }>(o: FineTuneCliOptions, extra: Record<string, unknown>, train: (options: LibraryOptions) => Promise<R>, summary: (result: R) => (string | undefined)[]): Promise<void> {
+  const base = await fineTuneLibraryOptions(o);
+  await withInterrupt(async (signal) => {
+    const result = await train({ ...base, ...extra, log: logTo(o.json), progress: !o.json && Boolean(process.stderr.isTTY), signal });
+    if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else if (o.evalOnly) process.stdout.write(`${evalOnlyLine(o.model ?? o.resume?.toString(), result.evals)}\n`);
+    else process.stdout.write(`${summary(result).filter((l) => l !== undefined).join("\n")}\n`);
+  });
 }
