@@ -189,6 +189,11 @@ export function isObject(value: unknown): value is Fields {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/** The first of `formats` (in order of precedence) whose fields a row has, or undefined. */
+export function detectFormat<F extends string>(row: unknown, formats: readonly RowFormat<F, unknown>[]): F | undefined {
+  return isObject(row) ? formats.find((f) => f.matches(row))?.name : undefined;
+}
+
 function keyList(row: Fields): string {
   const keys = Object.keys(row);
   return keys.length === 0 ? "(none)" : keys.join(", ");

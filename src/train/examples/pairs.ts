@@ -14,6 +14,7 @@ import {
   nonEmptyString,
   optionalString,
   type BadRowsPolicy,
+  detectFormat,
   type Fields,
   type RowFormat,
 } from "./fields.js";
@@ -139,8 +140,7 @@ const FORMATS: readonly RowFormat<PairFormat, Pair>[] = [MESSAGES, ORCA_DPO, PRO
 
 /** The pair format a row looks like, or undefined. Message lists win over strings; `question` over `prompt`. */
 export function detectPairFormat(row: unknown): PairFormat | undefined {
-  if (row === null || typeof row !== "object" || Array.isArray(row)) return undefined;
-  return FORMATS.find((f) => f.matches(row as Fields))?.name;
+  return detectFormat(row, FORMATS);
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   nonEmptyString,
   optionalString,
   type BadRowsPolicy,
+  detectFormat,
   type Fields,
   type RowFormat,
 } from "./fields.js";
@@ -121,8 +122,7 @@ const FORMATS: readonly RowFormat<SftFormat, Conversation>[] = [MESSAGES, ALPACA
 
 /** The SFT format a row looks like, or undefined. Message lists win over field pairs. */
 export function detectSftFormat(row: unknown): SftFormat | undefined {
-  if (row === null || typeof row !== "object" || Array.isArray(row)) return undefined;
-  return FORMATS.find((f) => f.matches(row as Fields))?.name;
+  return detectFormat(row, FORMATS);
 }
 
 /**

@@ -2,6 +2,7 @@
 // run's and the defaults, then checked), and their data (the files given or the resumed run's, read and split into
 // training and held-out parts by --eval-data or --held-out).
 import { InvalidArgumentError } from "../../common/index.js";
+import type { ScheduleSettings } from "../pretrain/index.js";
 import { splitHeldOut } from "./split.js";
 
 /** What to do with an example longer than --seq-len. */
@@ -9,22 +10,9 @@ export type TooLongPolicy = "truncate" | "skip" | "error";
 export const TOO_LONG_POLICIES: readonly TooLongPolicy[] = ["truncate", "skip", "error"];
 
 /** The settings every fine-tuning run has (kept in trainer_state.json so that --resume reproduces the run). */
-export interface FineTuneSettings {
-  readonly maxSteps: number;
+export interface FineTuneSettings extends ScheduleSettings {
   /** Passes over the data when maxSteps is not given. */
   readonly epochs: number;
-  readonly batchSize: number;
-  readonly seqLen: number;
-  readonly lr: number;
-  readonly minLr: number;
-  readonly warmup: number;
-  readonly gradAccum: number;
-  readonly seed: number;
-  readonly heldOut: number;
-  readonly weightDecay: number;
-  readonly maxGradNorm: number;
-  readonly evalEvery: number;
-  readonly saveEvery: number;
   readonly tooLong: TooLongPolicy;
   /** Held-out problems decoded greedily for exact match (worked answers only); 0 for none. */
   readonly exactMatchSamples: number;

@@ -44,8 +44,8 @@ export interface TrainerState {
   readonly tokens: number;
 }
 
-/** The settings that decide a run's loss curve (kept in trainer_state.json so --resume reproduces it). */
-export interface PretrainSettings {
+/** The schedule and batch settings every training run has (pretraining, SFT, DPO). */
+export interface ScheduleSettings {
   readonly maxSteps: number;
   readonly batchSize: number;
   readonly seqLen: number;
@@ -59,6 +59,10 @@ export interface PretrainSettings {
   readonly maxGradNorm: number;
   readonly evalEvery: number;
   readonly saveEvery: number;
+}
+
+/** The settings that decide a run's loss curve (kept in trainer_state.json so --resume reproduces it). */
+export interface PretrainSettings extends ScheduleSettings {
   readonly evalBatches: number;
 }
 
