@@ -1,11 +1,12 @@
 // Loading a GGUF model into node-llama-cpp: one context with N sequences, handed out through a small pool so that
-// several requests can generate at once; thread counts are always explicit (llama.cpp's default oversubscribes).
+// several requests can be in flight at once (their decodes take turns, batching.ts); thread counts are always explicit (llama.cpp's default oversubscribes).
 import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from "node-llama-cpp";
 import { FileNotFoundError, InvalidArgumentError, isDuskError } from "../common/index.js";
+import { CONTEXT_BATCHING } from "./batching.js";
 import { GenerationAbortedError, ModelLoadError } from "./errors.js";
 
 /** How many layers go to the GPU: a count, "auto" (as many as fit) or "max" (all). */
@@ -13,7 +14,7 @@ export type GpuLayers = number | "auto" | "max";
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
-  /** Context size in tokens (shared by all sequences: each gets contextSize / sequences). Defaults to 2048. */
+  /** Tokens each sequence holds (node-llama-cpp allocates contextSize × sequences KV cells). Defaults to 2048. */
   contextSize?: number;
   /** CPU threads, at most the logical CPU count (llama.cpp's spinning threads make oversubscription about 1000x slower). Defaults to {@link physicalCores}(). */
   threads?: number;
@@ -130,7 +131,9 @@ export async function loadModel(path: string, {
   }
   try {
     const attention = flashAttention ?? (binding.gpu === false || model.gpuLayers === 0 ? false : undefined);
-    context = await model.createContext({ contextSize: contextSize * sequences, sequences, threads, batchSize: Math.min(512, contextSize * sequences), experimentalKvCacheKeyType: kvCacheType, experimentalKvCacheValueType: kvCacheType, ...(attention !== undefined ? { flashAttention: attention } : {}) });
+    // contextSize is per sequence in node-llama-cpp (it allocates contextSize × sequences cells itself); one sequence
+    // per decode batch, because llama.cpp's mixed-sequence batches give wrong logits (see batching.ts).
+    context = await model.createContext({ contextSize, sequences, threads, batchSize: Math.min(512, contextSize), batching: CONTEXT_BATCHING, experimentalKvCacheKeyType: kvCacheType, experimentalKvCacheValueType: kvCacheType, ...(attention !== undefined ? { flashAttention: attention } : {}) });
   } catch (error) {
     await model.dispose();
     throw new ModelLoadError(path, `could not create a context of ${contextSize} × ${sequences} tokens: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
