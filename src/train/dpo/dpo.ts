@@ -9,10 +9,9 @@ import { join } from "node:path";
 import type { LlamaConfig } from "../../arch/index.js";
 import { InvalidArgumentError, ensureParentFolder, formatDuration, writeAtomically } from "../../common/index.js";
 import { clipScale, createModel, type BackendChoice, type LlamaModel, type MemoryReport } from "../../engine/index.js";
-import { resolveTrainingTemplate } from "../chat/index.js";
 import { extractAnswer } from "../data/index.js";
 import { parsePairs, readRows, type PairFormat, type PreferencePair } from "../examples/index.js";
-import { batchIndices, loadSplitData, openSession, resolveSettings, runTrainingLoop, tokenizerFilesWithTemplate, type EvalPoint, type FineTuneSettings, type LoadedData, type SettingsDraft, type StepRecord, type TooLongPolicy } from "../loop/index.js";
+import { batchIndices, loadSplitData, resolveSettings, startFineTune, runTrainingLoop, tokenizerFilesWithTemplate, type EvalPoint, type FineTuneSettings, type LoadedData, type SettingsDraft, type StepRecord, type TooLongPolicy } from "../loop/index.js";
 import { loadCheckpointWeights, readCheckpointConfig, saveCheckpoint } from "../pretrain/index.js";
 import { exactMatch, reportLengthProblems } from "../sft/index.js";
 import { dpoMetrics, dpoPairLoss, type DpoPairResult } from "./loss.js";
@@ -149,13 +148,11 @@ interface DpoData extends LoadedData<PreferencePair, EncodedPair> {
 export async function dpo(options: DpoOptions): Promise<DpoResult> {
   const started = performance.now();
   const log = options.log ?? ((): void => undefined);
-  const session = await openSession<DpoState>({ model: options.model, resume: options.resume, output: options.output, backend: options.backend, threads: options.threads, weightDecay: options.weightDecay ?? DEFAULTS.weightDecay, command: "dpo" });
+  const { session, saved, settings: partial, template } = await startFineTune<DpoState, SettingsDraft<DpoSettings>>(
+    { model: options.model, resume: options.resume, output: options.output, backend: options.backend, threads: options.threads, weightDecay: options.weightDecay ?? DEFAULTS.weightDecay, command: "dpo", template: options.template, log },
+    (saved) => settingsOf(options, saved),
+  );
   try {
-    const saved = session.resumed?.state;
-    const partial = settingsOf(options, saved?.settings);
-    if (partial.seqLen > session.config.context) throw new InvalidArgumentError(`expected --seq-len at most the model's context length ${session.config.context} but got ${partial.seqLen}`);
-    const template = resolveTrainingTemplate(options.template ?? saved?.template ?? "auto", session.tokenizer.vocab.chatTemplate);
-    log(`template: ${template.name} (${template.source})`);
     const { model, optimizer, tokenizer } = session;
     const encode = (pairs: readonly PreferencePair[]): EncodedPair[] => encodePairs(pairs, template, tokenizer);
 

@@ -6,7 +6,7 @@ import type { LlamaConfig } from "../../arch/index.js";
 import { InvalidArgumentError } from "../../common/index.js";
 import { GGUF_TOKENIZER_FILE, hfTokenizerFiles, vocabOnlyGguf, vocabToGgufMetadata } from "../../convert/index.js";
 import { AdamW, createModel, type BackendChoice, type LlamaModel } from "../../engine/index.js";
-import type { TrainingTemplate } from "../chat/index.js";
+import { resolveTrainingTemplate, type TrainingTemplate } from "../chat/index.js";
 import { ResumeError, latestCheckpoint, loadCheckpointWeights, readCheckpointConfig, readTrainingState, tokenizerSha256 } from "../pretrain/index.js";
 import { loadTokenizer, type ByteLevelBpeTokenizer } from "../tokenizer/index.js";
 
@@ -73,6 +73,37 @@ export async function openSession<S extends { readonly kind: string; readonly st
       model.dispose();
     },
   };
+}
+
+/** What a fine-tuning run starts from; see {@link startFineTune}. */
+export interface FineTuneStart<S extends { readonly step: number }, P> {
+  readonly session: Session<S>;
+  /** The resumed run's state, if resuming. */
+  readonly saved: S | undefined;
+  readonly settings: P;
+  readonly template: TrainingTemplate;
+}
+
+/**
+ * Opens the session and settles what SFT and DPO both settle first: the settings (`settingsOf` gets the saved ones on
+ * resume), --seq-len against the model's context, and the chat template (--template, the resumed run's, or auto).
+ */
+export async function startFineTune<S extends { readonly kind: string; readonly step: number; readonly tokenizerSha256: string; readonly settings: unknown; readonly template: string }, P extends { readonly seqLen: number }>(
+  options: SessionOptions & { readonly template?: string | undefined; readonly log: (line: string) => void },
+  settingsOf: (saved: S["settings"] | undefined) => P,
+): Promise<FineTuneStart<S, P>> {
+  const session = await openSession<S>(options);
+  try {
+    const saved = session.resumed?.state;
+    const settings = settingsOf(saved?.settings);
+    if (settings.seqLen > session.config.context) throw new InvalidArgumentError(`expected --seq-len at most the model's context length ${session.config.context} but got ${settings.seqLen}`);
+    const template = resolveTrainingTemplate(options.template ?? saved?.template ?? "auto", session.tokenizer.vocab.chatTemplate);
+    options.log(`template: ${template.name} (${template.source})`);
+    return { session, saved, settings, template };
+  } catch (error) {
+    session.dispose();
+    throw error;
+  }
 }
 
 /** The tokenizer files of a checkpoint, with the run's chat template as the tokenizer's chat_template. */

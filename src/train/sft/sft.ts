@@ -7,10 +7,10 @@ import { join } from "node:path";
 import type { LlamaConfig } from "../../arch/index.js";
 import { InvalidArgumentError, formatDuration } from "../../common/index.js";
 import { trainStep, type BackendChoice, type MemoryReport } from "../../engine/index.js";
-import { encodeConversation, resolveTrainingTemplate, type TrainingTemplate } from "../chat/index.js";
+import { encodeConversation, type TrainingTemplate } from "../chat/index.js";
 import { extractAnswer } from "../data/index.js";
 import { parseSftRows, readRows, type SftExample, type SftFormat } from "../examples/index.js";
-import { loadSplitData, openSession, resolveSettings, runTrainingLoop, tokenizerFilesWithTemplate, type EvalPoint, type FineTuneSettings, type LoadedData, type StepRecord, type TooLongPolicy } from "../loop/index.js";
+import { loadSplitData, resolveSettings, startFineTune, runTrainingLoop, tokenizerFilesWithTemplate, type EvalPoint, type FineTuneSettings, type LoadedData, type SettingsDraft, type StepRecord, type TooLongPolicy } from "../loop/index.js";
 import { saveCheckpoint } from "../pretrain/index.js";
 import { SftDataset, fitExamples, reportLengthProblems, type EncodedExample, type LengthProblem } from "./dataset.js";
 import { exactMatch, heldOutLoss } from "./evaluate.js";
@@ -130,14 +130,11 @@ interface SftData extends LoadedData<SftExample, EncodedExample> {
 export async function sft(options: SftOptions): Promise<SftResult> {
   const started = performance.now();
   const log = options.log ?? ((): void => undefined);
-  const session = await openSession<SftState>({ model: options.model, resume: options.resume, output: options.output, backend: options.backend, threads: options.threads, weightDecay: options.weightDecay ?? DEFAULTS.weightDecay, command: "sft" });
+  const { session, saved, settings: partial, template } = await startFineTune<SftState, SettingsDraft<SftSettings>>(
+    { model: options.model, resume: options.resume, output: options.output, backend: options.backend, threads: options.threads, weightDecay: options.weightDecay ?? DEFAULTS.weightDecay, command: "sft", template: options.template, log },
+    (saved) => resolveSettings<SftSettings>(DEFAULTS, options, saved),
+  );
   try {
-    const saved = session.resumed?.state;
-    const partial = resolveSettings<SftSettings>(DEFAULTS, options, saved?.settings);
-    if (partial.seqLen > session.config.context) throw new InvalidArgumentError(`expected --seq-len at most the model's context length ${session.config.context} but got ${partial.seqLen}`);
-    const template = resolveTrainingTemplate(options.template ?? saved?.template ?? "auto", session.tokenizer.vocab.chatTemplate);
-    log(`template: ${template.name} (${template.source})`);
-
     // Data: training examples, and held-out ones (given, or split off by --held-out).
     const load = (files: readonly string[], like?: SftData): Promise<SftData> => loadExamples(files, like?.format ?? options.format, options, template, session.tokenizer, partial.seqLen, partial.tooLong, log);
     const { all, train, held, files, evalFiles } = await loadSplitData<SftExample, EncodedExample, SftData>({
