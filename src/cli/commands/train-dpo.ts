@@ -23,7 +23,9 @@ export function register(train: Command): void {
         "\nLogged: loss, reward accuracy (chosen reward above rejected), reward margin, chosen and rejected rewards (β(log π − log π_ref));\n" +
         "held-out evaluations add preference accuracy (log π(chosen) > log π(rejected)) and exact match for worked answers.\n" +
         "\nExamples:\n  dusk train dpo --model runs/sft/final --data math/dpo_train.jsonl --eval-data math/dpo_test.jsonl --max-steps 100 -o runs/dpo\n" +
-        "  dusk train dpo --model runs/sft/final --data math/dpo_train.jsonl --rpo-alpha 1 -o runs/rpo\n" +
+        "  dusk train dpo --model runs/sft/final --data math/dpo_train.jsonl --beta 0.5 --lr 1e-4 --rpo-alpha 1 -o runs/rpo\n" +
+        "    (on worked answers, plain DPO can lower the chosen answers' likelihood and exact match; the README's math run\n" +
+        "     kept exact match and raised preference accuracy with these settings)\n" +
         "  dusk train dpo --model runs/sft/final --data Intel/orca_dpo_pairs --beta 0.1 -o runs/orca-dpo\n",
     )
     .action(async (o: FineTuneCliOptions & { beta?: number; rpoAlpha?: number; reference?: string }) => {
