@@ -4,10 +4,11 @@
 // sequence 0, its next 288 tokens and a 40-token prompt on sequence 1 in one batch gave every position of sequence 1
 // and sequence 0's positions after its first 40 wrong by up to ~4 nats, in about half of the runs. node-llama-cpp's
 // default strategy ("maximumParallelism") mixes sequences whenever two requests overlap, so `dusk serve --parallel 2`
-// scored (and generated) differently depending on timing: the intermittent eval-serve test failure. Measured on
-// overlapping evaluations in 5 runs each: the default strategy went wrong in 4, this one in none; batching.test.ts
-// holds the same check. Single-token steps of several sequences (generation) still share a decode, which stays exact;
-// the cost is that a prompt being read takes its turn instead of sharing a decode with other requests.
+// scored (and generated) differently depending on timing: the intermittent eval-serve test failure. In 10 runs of
+// 8 overlapping evaluations each, the default strategy went wrong in 6 runs and this one in none (batching.test.ts
+// holds the same check). Single-token steps of several sequences (generation) still share a decode, which stays
+// exact; the cost is that a prompt being read takes its turn instead of sharing a decode with other requests
+// (bench/serve.ts: no measurable throughput change with short prompts).
 import type { BatchingOptions, BatchItem, PrioritizedBatchItem } from "node-llama-cpp";
 
 /**
