@@ -47,7 +47,7 @@ const direct = (): Promise<Rate> => timed(async () => {
 });
 
 const dusk = (): Promise<Rate> => timed(async () => {
-  const result = await generateTokens(model, prompt, { temperature: 0, maxTokens: tokens, onText: () => undefined });
+  const result = await generateTokens(model, prompt, { temperature: 0, maxTokens: tokens, onText: () => undefined, cachePrompt: false });
   return result.completionTokens;
 });
 

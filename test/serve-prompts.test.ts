@@ -18,7 +18,7 @@ interface Choice {
 }
 interface Completion {
   choices: Choice[];
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details?: { cached_tokens: number } };
 }
 interface ApiErrorBody {
   error: { message: string; type: string; param: string | null; code: string };
@@ -107,7 +107,12 @@ describe("completions prompt forms", () => {
     const fromText = await complete({ prompt: text, max_tokens: 6 });
     const fromIds = await complete({ prompt: tokenizePrompt(local, text), max_tokens: 6 });
     expect(fromIds.choices[0]!.text).toBe(fromText.choices[0]!.text);
-    expect(fromIds.usage).toEqual(fromText.usage);
+    const { prompt_tokens_details: textDetails, ...textUsage } = fromText.usage;
+    const { prompt_tokens_details: idsDetails, ...idsUsage } = fromIds.usage;
+    expect(idsUsage).toEqual(textUsage);
+    // the second request finds the same prompt kept on a sequence: all but its last token are reused
+    expect(textDetails?.cached_tokens).toBeGreaterThanOrEqual(0);
+    expect(idsDetails?.cached_tokens).toBe(idsUsage.prompt_tokens - 1);
     const direct = await generateTokens(local, tokenizePrompt(local, text), { temperature: 0, maxTokens: 6 });
     expect(fromIds.choices[0]!.text).toBe(direct.text);
   });

@@ -62,6 +62,17 @@ describe("serve with the openai client", () => {
     }
   });
 
+  it("a chat's next turn reuses the earlier turns a sequence holds (usage.prompt_tokens_details.cached_tokens)", async () => {
+    const first = [{ role: "user" as const, content: "tell me about the sea and the ships on it" }];
+    const one = await client.chat.completions.create({ model: "tiny", messages: first, temperature: 0, max_tokens: 8 });
+    const answer = one.choices[0]!.message.content ?? "";
+    const second = await client.chat.completions.create({ model: "tiny", messages: [...first, { role: "assistant", content: answer }, { role: "user", content: "and the wind?" }], temperature: 0, max_tokens: 8 });
+    // at least the first turn's prompt (solar template) is kept; the answer re-tokenized may differ from the generated tokens
+    const firstPrompt = one.usage!.prompt_tokens;
+    expect(second.usage?.prompt_tokens_details?.cached_tokens).toBeGreaterThanOrEqual(firstPrompt);
+    expect(second.usage?.prompt_tokens_details?.cached_tokens).toBeLessThan(second.usage!.prompt_tokens);
+  });
+
   it("completions with logprobs, and echo + max_tokens 0 scoring matches in-process scoring (1e-4)", async () => {
     const out = await client.completions.create({ model: "tiny", prompt: "the water is", max_tokens: 6, temperature: 0, logprobs: 3 });
     expect(out.choices[0]!.logprobs!.tokens).toHaveLength(6);

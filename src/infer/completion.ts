@@ -9,6 +9,8 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Of the prompt tokens, those a sequence already held from an earlier request (OpenAI's cached_tokens). */
+  prompt_tokens_details?: { cached_tokens: number };
 }
 
 /** OpenAI legacy completions logprobs. */
@@ -66,6 +68,8 @@ export function completionId(prefix: "cmpl" | "chatcmpl"): string {
 /** Seconds since the epoch, as OpenAI's `created`. */
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-export function usageOf(promptTokens: number, completionTokens: number): Usage {
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+export function usageOf(promptTokens: number, completionTokens: number, cachedTokens?: number): Usage {
+  const usage: Usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  if (cachedTokens !== undefined) usage.prompt_tokens_details = { cached_tokens: cachedTokens };
+  return usage;
 }

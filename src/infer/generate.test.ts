@@ -80,6 +80,33 @@ describe("generate", () => {
     expect(score.offsets[0]).toBe(0);
   });
 
+  it("reuses the prompt a sequence already holds (a chat's earlier turns) and generates exactly what a cold sequence does", async () => {
+    const first = tokenizePrompt(model, "the sea was calm and the ship sailed on through the long grey morning, and the crew");
+    const one = await generateTokens(model, first, { temperature: 0, maxTokens: 12, logprobs: 0 });
+    const again = await generateTokens(model, first, { temperature: 0, maxTokens: 12, logprobs: 0 });
+    expect(again.cachedTokens).toBe(first.length - 1); // the last prompt token is evaluated again for its distribution
+    expect(again.tokens).toEqual(one.tokens);
+    // the next turn: the whole first exchange and more text
+    const next = [...first, ...one.tokens, ...tokenizePrompt(model, " and then the wind rose", { addBos: false })];
+    const warm = await generateTokens(model, next, { temperature: 0, maxTokens: 12, logprobs: 0 });
+    expect(warm.cachedTokens).toBeGreaterThanOrEqual(first.length);
+    expect(warm.cachedTokens).toBeLessThan(next.length);
+    const fresh = await loadModel(model.path, { contextSize: 256, threads: 1, gpuLayers: 0, sequences: 1 });
+    try {
+      const cold = await generateTokens(fresh, next, { temperature: 0, maxTokens: 12, logprobs: 0 });
+      expect(cold.cachedTokens).toBe(0);
+      expect(warm.tokens).toEqual(cold.tokens);
+      warm.logprobs!.forEach((t, i) => expect(t.logprob, `token ${i}`).toBeCloseTo(cold.logprobs![i]!.logprob, 4));
+      // a scorer after those generations gets an empty sequence, not one holding a kept prompt
+      const scored = (await scorePrompt(model, next, { addBos: false })).logprobs;
+      const reference = (await scorePrompt(fresh, next, { addBos: false })).logprobs;
+      scored.forEach((x, i) => expect(x ?? 0, `position ${i}`).toBeCloseTo(reference[i] ?? 0, 4));
+    } finally {
+      await fresh.dispose();
+    }
+    expect(model.stats()).toEqual({ sequences: 2, free: 2, busy: 0, waiting: 0 });
+  });
+
   it("answers a chat with a chat.completion object and rejects bad options", async () => {
     const out = await chat(model, [{ role: "user", content: "hi" }], { template: "solar", temperature: 0, maxTokens: 5 });
     expect(out.object).toBe("chat.completion");

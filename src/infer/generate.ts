@@ -5,7 +5,7 @@ import { InvalidArgumentError } from "../common/index.js";
 import { completionId, nowSeconds, usageOf, type ChatCompletion, type ChatTokenLogprob, type FinishReason, type TextCompletion, type TopLogprob } from "./completion.js";
 import { IncrementalDetokenizer, tokensBefore } from "./detokenize.js";
 import { ContextOverflowError, GenerationAbortedError } from "./errors.js";
-import type { InferenceModel } from "./model.js";
+import { sharedPrefixLength, type InferenceModel } from "./model.js";
 import { StopMatcher } from "./stop.js";
 import { renderChat, resolveTemplate, type ChatMessage } from "./templates.js";
 
@@ -43,6 +43,11 @@ export interface GenerateOptions extends SamplingOptions {
   signal?: AbortSignal;
   /** Throw {@link GenerationAbortedError} when `signal` fires. Defaults to false. */
   throwOnAbort?: boolean;
+  /**
+   * Reuse the longest start of the prompt that a free sequence still holds from an earlier request, and keep this
+   * prompt and its answer there for the next one (llama-server's cache_prompt). Defaults to true.
+   */
+  cachePrompt?: boolean;
   /** Prepend the BOS token. Defaults to what the model's metadata asks for. */
   addBos?: boolean;
   /** Parse special-token text (e.g. `<|im_start|>`) in the prompt. Defaults to false for raw prompts, true for rendered chats. */
@@ -62,6 +67,8 @@ export interface GenerationResult {
   text: string;
   finishReason: FinishReason;
   promptTokens: number;
+  /** Leading prompt tokens reused from a sequence that already held them (not evaluated again). */
+  cachedTokens: number;
   completionTokens: number;
   tokens: Token[];
   logprobs?: TokenLogprob[];
@@ -113,10 +120,10 @@ const toLogprob = (p: number): number => Math.log(Math.max(p, Number.MIN_VALUE))
 /** Generates from prompt tokens on a free sequence of the model. */
 export async function generateTokens(model: InferenceModel, promptTokens: readonly Token[], options: GenerateOptions = {}): Promise<GenerationResult> {
   checkSampling(options);
-  const { temperature = 0.8, topP = 0.95, topK = 40, minP = 0.05, repeatPenalty = 1, seed, maxTokens = 256, stop = [], logprobs, onText, signal, throwOnAbort = false } = options;
+  const { temperature = 0.8, topP = 0.95, topK = 40, minP = 0.05, repeatPenalty = 1, seed, maxTokens = 256, stop = [], logprobs, onText, signal, throwOnAbort = false, cachePrompt = true } = options;
   if (promptTokens.length >= model.contextSize) throw new ContextOverflowError(promptTokens.length, model.contextSize);
   const limit = Math.min(maxTokens, model.contextSize - promptTokens.length);
-  const result: GenerationResult = { text: "", finishReason: "length", promptTokens: promptTokens.length, completionTokens: 0, tokens: [], aborted: false };
+  const result: GenerationResult = { text: "", finishReason: "length", promptTokens: promptTokens.length, cachedTokens: 0, completionTokens: 0, tokens: [], aborted: false };
   if (logprobs !== undefined) result.logprobs = [];
   if (limit === 0 || signal?.aborted) {
     if (signal?.aborted && throwOnAbort) throw new GenerationAbortedError();
@@ -124,7 +131,10 @@ export async function generateTokens(model: InferenceModel, promptTokens: readon
     return result;
   }
   const grammar = await grammarFor(model, options.grammar, options.jsonSchema);
-  const sequence = await model.acquireSequence(signal);
+  // The free sequence holding the longest start of this prompt (an earlier chat turn, a shared system prompt) keeps
+  // it; at least the last prompt token is evaluated again, for the first token's distribution.
+  const sequence = await model.acquireSequence(signal, cachePrompt ? { reuseFor: promptTokens } : {});
+  let keepHistory = false;
   const matcher = new StopMatcher(stop);
   const emit = (text: string): void => {
     if (!text) return;
@@ -141,9 +151,13 @@ export async function generateTokens(model: InferenceModel, promptTokens: readon
   const detokenizer = new IncrementalDetokenizer(model.model);
   let finished = false;
   try {
+    const reused = sharedPrefixLength(sequence.contextTokens, promptTokens, promptTokens.length - 1);
+    if (reused < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
+    result.cachedTokens = reused;
+    const input = promptTokens.slice(reused);
     const steps = logprobs !== undefined
-      ? sequence.evaluateWithMetadata([...promptTokens], { probabilities: true }, evaluateOptions)
-      : sequence.evaluate([...promptTokens], evaluateOptions);
+      ? sequence.evaluateWithMetadata(input, { probabilities: true }, evaluateOptions)
+      : sequence.evaluate(input, evaluateOptions);
     for await (const step of steps) {
       if (signal?.aborted) break;
       const token = typeof step === "number" ? step : step.token;
@@ -163,8 +177,9 @@ export async function generateTokens(model: InferenceModel, promptTokens: readon
     if (!finished && !signal?.aborted) result.finishReason = "stop";
     if (!matcher.stopped) emit(matcher.push(detokenizer.flush()));
     emit(matcher.flush());
+    keepHistory = cachePrompt && !signal?.aborted;
   } finally {
-    await model.releaseSequence(sequence);
+    await model.releaseSequence(sequence, { keepHistory });
   }
   result.completionTokens = generated.length;
   if (signal?.aborted) {
@@ -196,7 +211,7 @@ export async function generate(model: InferenceModel, prompt: string, options: G
     created: nowSeconds(),
     model: model.name,
     choices: [{ index: 0, text: result.text, finish_reason: result.finishReason, logprobs: null }],
-    usage: usageOf(result.promptTokens, result.completionTokens),
+    usage: usageOf(result.promptTokens, result.completionTokens, result.cachedTokens),
   };
 }
 
@@ -226,7 +241,7 @@ export async function chat(model: InferenceModel, messages: readonly ChatMessage
     created: nowSeconds(),
     model: model.name,
     choices: [{ index: 0, message: { role: "assistant", content: result.text }, finish_reason: result.finishReason, logprobs: result.logprobs ? { content: result.logprobs.map(chatLogprob) } : null }],
-    usage: usageOf(result.promptTokens, result.completionTokens),
+    usage: usageOf(result.promptTokens, result.completionTokens, result.cachedTokens),
   };
 }
 

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename } from "node:path";
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 import { FileNotFoundError, InvalidArgumentError, isDuskError } from "../common/index.js";
 import { CONTEXT_BATCHING } from "./batching.js";
 import { GenerationAbortedError, ModelLoadError } from "./errors.js";
@@ -61,12 +61,23 @@ export interface InferenceModel {
   readonly contextSize: number;
   /** The GGUF's `tokenizer.chat_template`, if any. */
   readonly chatTemplate: string | undefined;
-  /** Takes a free sequence, waiting (FIFO) while all are busy. */
-  acquireSequence(signal?: AbortSignal): Promise<LlamaContextSequence>;
-  /** Clears a sequence's tokens and returns it to the pool. */
-  releaseSequence(sequence: LlamaContextSequence): Promise<void>;
+  /**
+   * Takes a free sequence, waiting (FIFO) while all are busy. It comes empty, unless `reuseFor` is given: then it is
+   * the free sequence whose tokens share the longest prefix with `reuseFor`, tokens kept (the caller erases the rest).
+   */
+  acquireSequence(signal?: AbortSignal, options?: { readonly reuseFor?: readonly Token[] }): Promise<LlamaContextSequence>;
+  /** Returns a sequence to the pool, its tokens cleared unless `keepHistory` (a prompt cache for the next request). */
+  releaseSequence(sequence: LlamaContextSequence, options?: { readonly keepHistory?: boolean }): Promise<void>;
   stats(): SequenceStats;
   dispose(): Promise<void>;
+}
+
+/** How many leading tokens `a` and `b` share, at most `limit`. */
+export function sharedPrefixLength(a: readonly Token[], b: readonly Token[], limit = Number.POSITIVE_INFINITY): number {
+  const end = Math.min(a.length, b.length, limit);
+  let n = 0;
+  while (n < end && a[n] === b[n]) n++;
+  return n;
 }
 
 /** The number of physical CPU cores (hyper-threads counted once), falling back to the logical count. */
@@ -151,10 +162,24 @@ export async function loadModel(path: string, {
     threads,
     contextSize,
     chatTemplate: typeof template === "string" ? template : undefined,
-    acquireSequence(signal) {
-      const sequence = free.pop();
-      if (sequence) return Promise.resolve(sequence);
-      return new Promise((resolve, reject) => {
+    acquireSequence(signal, { reuseFor } = {}) {
+      // A sequence kept with its tokens is cleared here unless the caller reuses them.
+      const ready = async (sequence: LlamaContextSequence): Promise<LlamaContextSequence> => {
+        if (reuseFor === undefined && sequence.nextTokenIndex > 0) await sequence.clearHistory();
+        return sequence;
+      };
+      if (free.length > 0) {
+        let pick = free.length - 1;
+        if (reuseFor !== undefined) {
+          let longest = -1;
+          free.forEach((sequence, i) => {
+            const shared = sharedPrefixLength(sequence.contextTokens, reuseFor);
+            if (shared > longest) [longest, pick] = [shared, i];
+          });
+        }
+        return ready(free.splice(pick, 1)[0]!);
+      }
+      return new Promise<LlamaContextSequence>((resolve, reject) => {
         const entry = {
           resolve: (s: LlamaContextSequence) => { signal?.removeEventListener("abort", onAbort); resolve(s); },
           reject,
@@ -167,10 +192,10 @@ export async function loadModel(path: string, {
         if (signal?.aborted) return onAbort();
         signal?.addEventListener("abort", onAbort, { once: true });
         waiting.push(entry);
-      });
+      }).then(ready);
     },
-    async releaseSequence(sequence) {
-      await sequence.clearHistory();
+    async releaseSequence(sequence, { keepHistory = false } = {}) {
+      if (!keepHistory) await sequence.clearHistory();
       const next = waiting.shift();
       if (next) next.resolve(sequence);
       else free.push(sequence);

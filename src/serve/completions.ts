@@ -25,6 +25,8 @@ interface PromptOutcome {
   finishReason: FinishReason;
   logprobs: CompletionLogprobs | null;
   promptTokens: number;
+  /** Prompt tokens reused from a sequence's earlier request (generation only). */
+  cachedTokens: number;
   completionTokens: number;
 }
 
@@ -129,7 +131,7 @@ async function completeAll(body: CompletionRequest, { model, signal, res, parall
     if (write && body.echo) write(chunk(index, echoed, null, score ? legacyLogprobs(scoredEntries(score), 0) : null));
     const result: GenerationResult = maxTokens > 0
       ? await generateTokens(model, prompt.tokens, write ? { ...options, onText: (text) => write(chunk(index, text, null)) } : options)
-      : { text: "", finishReason: "length", promptTokens: prompt.tokens.length, completionTokens: 0, tokens: [], aborted: signal.aborted };
+      : { text: "", finishReason: "length", promptTokens: prompt.tokens.length, cachedTokens: 0, completionTokens: 0, tokens: [], aborted: signal.aborted };
     if (result.aborted) return undefined;
     if (write) write(chunk(index, "", result.finishReason));
     const entries = [...(score ? scoredEntries(score) : []), ...(result.logprobs ?? []).map((t) => ({ text: t.text, logprob: t.logprob, top: t.top }))];
@@ -138,6 +140,7 @@ async function completeAll(body: CompletionRequest, { model, signal, res, parall
       finishReason: result.finishReason,
       logprobs: wantLogprobs ? legacyLogprobs(entries, 0) : null,
       promptTokens: result.promptTokens,
+      cachedTokens: result.cachedTokens,
       completionTokens: result.completionTokens,
     };
   };
@@ -145,7 +148,7 @@ async function completeAll(body: CompletionRequest, { model, signal, res, parall
   const outcomes = await mapLimited(prompts, parallel, run);
   if (outcomes.some((o) => o === undefined) || signal.aborted) return;
   const done = outcomes as PromptOutcome[];
-  const usage = usageOf(done.reduce((n, o) => n + o.promptTokens, 0), done.reduce((n, o) => n + o.completionTokens, 0));
+  const usage = usageOf(done.reduce((n, o) => n + o.promptTokens, 0), done.reduce((n, o) => n + o.completionTokens, 0), maxTokens > 0 ? done.reduce((n, o) => n + o.cachedTokens, 0) : undefined);
   if (write) {
     if (body.stream_options?.include_usage) write({ id, object: "text_completion", created, model: model.name, choices: [], usage });
     write("[DONE]");

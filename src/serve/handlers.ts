@@ -68,7 +68,7 @@ export async function handleChat(body: ChatRequest, { model, template, signal, r
     const result = await generateTokens(model, prompt.tokens, { ...options, onText: (text) => write({ ...base, choices: [{ index: 0, delta: { content: text }, finish_reason: null, logprobs: null }] }) });
     if (result.aborted) return;
     write({ ...base, choices: [{ index: 0, delta: {}, finish_reason: result.finishReason, logprobs: null }] });
-    if (body.stream_options?.include_usage) write({ ...base, choices: [], usage: usageOf(result.promptTokens, result.completionTokens) });
+    if (body.stream_options?.include_usage) write({ ...base, choices: [], usage: usageOf(result.promptTokens, result.completionTokens, result.cachedTokens) });
     write("[DONE]");
     res.end();
     return;
@@ -78,6 +78,6 @@ export async function handleChat(body: ChatRequest, { model, template, signal, r
   sendJson(res, {
     id, object: "chat.completion", created, model: model.name,
     choices: [{ index: 0, message: { role: "assistant", content: result.text }, finish_reason: result.finishReason, logprobs: result.logprobs ? { content: result.logprobs.map(chatLogprob) } : null }],
-    usage: usageOf(result.promptTokens, result.completionTokens),
+    usage: usageOf(result.promptTokens, result.completionTokens, result.cachedTokens),
   });
 }

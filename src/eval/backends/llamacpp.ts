@@ -121,7 +121,8 @@ export class LlamaCppBackend implements Backend {
 
   generateUntil(requests: readonly GenerationRequest[]): Promise<string[]> {
     return mapWithWorkers(requests, this.parallel, () => Promise.resolve(undefined), () => Promise.resolve(), async (request) => {
-      const result = await generateTokens(this.model, request.context as Token[], { temperature: 0, maxTokens: request.maxTokens, stop: request.until.filter((s) => s !== "") });
+      // cachePrompt off: a prompt read in one piece gives the same greedy answer whichever worker takes it
+      const result = await generateTokens(this.model, request.context as Token[], { temperature: 0, maxTokens: request.maxTokens, stop: request.until.filter((s) => s !== ""), cachePrompt: false });
       return cutAtStops(result.text, request.until);
     });
   }
