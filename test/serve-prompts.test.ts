@@ -113,6 +113,10 @@ describe("completions prompt forms", () => {
     // the second request finds the same prompt kept on a sequence: all but its last token are reused
     expect(textDetails?.cached_tokens).toBeGreaterThanOrEqual(0);
     expect(idsDetails?.cached_tokens).toBe(idsUsage.prompt_tokens - 1);
+    // llama-server's cache_prompt: false reads the whole prompt again
+    const uncached = await complete({ prompt: text, max_tokens: 6, cache_prompt: false });
+    expect(uncached.usage.prompt_tokens_details?.cached_tokens).toBe(0);
+    expect(uncached.choices[0]!.text).toBe(fromText.choices[0]!.text);
     const direct = await generateTokens(local, tokenizePrompt(local, text), { temperature: 0, maxTokens: 6 });
     expect(fromIds.choices[0]!.text).toBe(direct.text);
   });

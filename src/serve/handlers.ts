@@ -17,7 +17,7 @@ export interface HandlerContext {
   parallel: number;
 }
 
-type Sampling = Pick<CompletionRequest, "max_tokens" | "temperature" | "top_p" | "top_k" | "min_p" | "repeat_penalty" | "seed" | "stop">;
+type Sampling = Pick<CompletionRequest, "max_tokens" | "temperature" | "top_p" | "top_k" | "min_p" | "repeat_penalty" | "seed" | "cache_prompt" | "stop">;
 
 /** Generation options from a request's sampling fields, with OpenAI's defaults (16 tokens, temperature 1, top_p 1). */
 export function generateOptions(body: Sampling, maxTokens: number | null | undefined, signal: AbortSignal): GenerateOptions {
@@ -26,6 +26,7 @@ export function generateOptions(body: Sampling, maxTokens: number | null | undef
   if (body.min_p != null) out.minP = body.min_p;
   if (body.repeat_penalty != null) out.repeatPenalty = body.repeat_penalty;
   if (body.seed != null) out.seed = body.seed;
+  if (body.cache_prompt != null) out.cachePrompt = body.cache_prompt;
   if (body.stop != null) out.stop = typeof body.stop === "string" ? [body.stop] : body.stop;
   return out;
 }

@@ -11,6 +11,8 @@ const sampling = {
   min_p: z.number().min(0).max(1).nullish(),
   repeat_penalty: z.number().gt(0).max(10).nullish(),
   seed: z.number().int().nullish(),
+  /** llama-server's field: reuse a kept prompt start (default true); false reads the whole prompt. */
+  cache_prompt: z.boolean().nullish(),
   stop,
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
