@@ -1,5 +1,7 @@
 // Loading a GGUF model into node-llama-cpp: one context with N sequences, handed out through a small pool so that
-// several requests can be in flight at once (their decodes take turns, batching.ts); thread counts are always explicit (llama.cpp's default oversubscribes).
+// several requests can be in flight at once (their decodes take turns, batching.ts) and a sequence can keep its last
+// prompt for the next request (prompt caching); thread counts are always explicit (llama.cpp's default
+// oversubscribes).
 import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
