@@ -5,7 +5,7 @@ import { InvalidArgumentError } from "../common/index.js";
 import { completionId, nowSeconds, usageOf, type ChatCompletion, type ChatTokenLogprob, type FinishReason, type TextCompletion, type TopLogprob } from "./completion.js";
 import { IncrementalDetokenizer, tokensBefore } from "./detokenize.js";
 import { ContextOverflowError, GenerationAbortedError } from "./errors.js";
-import { sharedPrefixLength, type InferenceModel } from "./model.js";
+import { keepSharedPrefix, type InferenceModel } from "./model.js";
 import { StopMatcher } from "./stop.js";
 import { renderChat, resolveTemplate, type ChatMessage } from "./templates.js";
 
@@ -151,10 +151,8 @@ export async function generateTokens(model: InferenceModel, promptTokens: readon
   const detokenizer = new IncrementalDetokenizer(model.model);
   let finished = false;
   try {
-    const reused = sharedPrefixLength(sequence.contextTokens, promptTokens, promptTokens.length - 1);
-    if (reused < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
-    result.cachedTokens = reused;
-    const input = promptTokens.slice(reused);
+    result.cachedTokens = await keepSharedPrefix(sequence, promptTokens, promptTokens.length - 1);
+    const input = promptTokens.slice(result.cachedTokens);
     const steps = logprobs !== undefined
       ? sequence.evaluateWithMetadata(input, { probabilities: true }, evaluateOptions)
       : sequence.evaluate(input, evaluateOptions);

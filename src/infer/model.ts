@@ -75,11 +75,18 @@ export interface InferenceModel {
 }
 
 /** How many leading tokens `a` and `b` share, at most `limit`. */
-export function sharedPrefixLength(a: readonly Token[], b: readonly Token[], limit = Number.POSITIVE_INFINITY): number {
+function sharedPrefixLength(a: readonly Token[], b: readonly Token[], limit = Number.POSITIVE_INFINITY): number {
   const end = Math.min(a.length, b.length, limit);
   let n = 0;
   while (n < end && a[n] === b[n]) n++;
   return n;
+}
+
+/** Keeps the longest start of `tokens` (at most `limit` tokens) that `sequence` holds, erases the rest, and returns the kept count. */
+export async function keepSharedPrefix(sequence: LlamaContextSequence, tokens: readonly Token[], limit: number): Promise<number> {
+  const keep = sharedPrefixLength(sequence.contextTokens, tokens, limit);
+  if (keep < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+  return keep;
 }
 
 /** The number of physical CPU cores (hyper-threads counted once), falling back to the logical count. */

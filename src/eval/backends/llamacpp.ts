@@ -3,7 +3,7 @@
 // worker's sequence between spans of one call so that a shared prefix (a doc's context for all its choices, MMLU's
 // five-shot block across a subject's docs) is evaluated once. Generation is src/infer's greedy generateTokens.
 import type { ControlledEvaluateInputItem, LlamaContextSequence, Token } from "node-llama-cpp";
-import { generateTokens, loadModel, nativeScorerAvailable, openNativeScorer, type InferenceModel, type LogLikelihoodScorer } from "../../infer/index.js";
+import { generateTokens, keepSharedPrefix, loadModel, nativeScorerAvailable, openNativeScorer, type InferenceModel, type LogLikelihoodScorer } from "../../infer/index.js";
 import { cutAtStops } from "../tasks/gsm8k.js";
 import type { TokenSpan } from "../tokenize.js";
 import type { InProcessBackendOptions } from "./inprocess.js";
@@ -102,10 +102,7 @@ export class LlamaCppBackend implements Backend {
     // Position i's output predicts token i + 1: probabilities from the context's last token to the second-to-last token.
     const first = context.length - 1;
     // Keep what the sequence already holds of this input, up to (not including) the first position we need outputs for.
-    const held = sequence.contextTokens;
-    let keep = 0;
-    while (keep < first && keep < held.length && held[keep] === input[keep]) keep++;
-    if (keep < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+    const keep = await keepSharedPrefix(sequence, input, first);
     const items: ControlledEvaluateInputItem[] = input.slice(keep, -1).map((token, k) => (keep + k >= first ? [token, { generateNext: { probabilities: true } }] : token));
     const outputs = await sequence.controlledEvaluate(items);
     let logprob = 0;
