@@ -158,7 +158,7 @@ export async function dpo(options: DpoOptions): Promise<DpoResult> {
 
     const load = (files: readonly string[], like?: DpoData): Promise<DpoData> => loadPairs(files, like?.format ?? options.format, options, encode, partial.seqLen, partial.tooLong, log);
     const { all, train, held, files, evalFiles } = await loadSplitData<PreferencePair, EncodedPair, DpoData>({
-      data: options.data ?? saved?.data, evalData: options.evalData ?? (options.data === undefined ? saved?.evalData : undefined), heldOut: partial.heldOut, seed: partial.seed, load,
+      data: options.data, evalData: options.evalData, resumed: saved, heldOut: partial.heldOut, seed: partial.seed, load,
     });
     const heldPairs = held?.encoded ?? [];
     const dataSha = pairsSha256(train.encoded);

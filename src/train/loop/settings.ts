@@ -57,6 +57,8 @@ export interface LoadSplitOptions<D> {
   readonly data: readonly string[] | undefined;
   /** --eval-data, else (when --data is not given either) the resumed run's. */
   readonly evalData: readonly string[] | undefined;
+  /** The resumed run's files, if resuming. */
+  readonly resumed: { readonly data: readonly string[]; readonly evalData?: readonly string[] | undefined } | undefined;
   readonly heldOut: number;
   readonly seed: number;
   /** Reads files; `like` is the training data when reading held-out files (to read them in the same format). */
@@ -64,7 +66,10 @@ export interface LoadSplitOptions<D> {
 }
 
 /** Reads the data and splits off the held-out part; see {@link LoadSplitOptions}. */
-export async function loadSplitData<I, E, D extends LoadedData<I, E>>({ data, evalData, heldOut, seed, load }: LoadSplitOptions<D>): Promise<{ all: D; train: D; held: D | undefined; files: readonly string[]; evalFiles: readonly string[] | undefined }> {
+export async function loadSplitData<I, E, D extends LoadedData<I, E>>(options: LoadSplitOptions<D>): Promise<{ all: D; train: D; held: D | undefined; files: readonly string[]; evalFiles: readonly string[] | undefined }> {
+  const { heldOut, seed, load, resumed } = options;
+  const data = options.data ?? resumed?.data;
+  const evalData = options.evalData ?? (options.data === undefined ? resumed?.evalData : undefined);
   if (data === undefined || data.length === 0) throw new InvalidArgumentError("expected --data (files, folders or a Hub dataset id) but got none", { hint: "give the training data with --data" });
   const all = await load(data);
   let train = all, held: D | undefined;

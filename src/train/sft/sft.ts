@@ -138,7 +138,7 @@ export async function sft(options: SftOptions): Promise<SftResult> {
     // Data: training examples, and held-out ones (given, or split off by --held-out).
     const load = (files: readonly string[], like?: SftData): Promise<SftData> => loadExamples(files, like?.format ?? options.format, options, template, session.tokenizer, partial.seqLen, partial.tooLong, log);
     const { all, train, held, files, evalFiles } = await loadSplitData<SftExample, EncodedExample, SftData>({
-      data: options.data ?? saved?.data, evalData: options.evalData ?? (options.data === undefined ? saved?.evalData : undefined), heldOut: partial.heldOut, seed: partial.seed, load,
+      data: options.data, evalData: options.evalData, resumed: saved, heldOut: partial.heldOut, seed: partial.seed, load,
     });
     const dataSha = examplesSha256(train.encoded);
     if (saved !== undefined && saved.dataSha256 !== dataSha) throw new InvalidArgumentError(`expected the training data the run started with (sha256 ${saved.dataSha256.slice(0, 12)}) but got ${dataSha.slice(0, 12)}`, { hint: "resume with the same --data, --template, --seq-len and --held-out" });
